@@ -3,7 +3,13 @@
  * hot paths go through node:crypto (OpenSSL, ~15x faster than noble here). `verifyReference` keeps
  * noble as the RFC 8032 reference (strict mode, to match OpenSSL) for tests and cross-checks.
  */
-import { createPrivateKey, createPublicKey, type KeyObject, sign as nodeSign, verify as nodeVerify } from "node:crypto";
+import {
+  createPrivateKey,
+  createPublicKey,
+  type KeyObject,
+  sign as nodeSign,
+  verify as nodeVerify,
+} from "node:crypto";
 import { ed25519 } from "@noble/curves/ed25519.js";
 
 export const PUBLIC_KEY_SIZE = 32;
