@@ -1,0 +1,229 @@
+/** createMempool: admission in a fixed order of checks, head-change bookkeeping and the public surface. */
+import { ChainlabError, TxError } from "../core/errors.ts";
+import { type Hash, toHex } from "../core/hash.ts";
+import { type Tx, txId, verifyTxNotExpired, verifyTxStatic } from "../core/tx.ts";
+import { addressBytesOf } from "../crypto/address.ts";
+import { MempoolError } from "./errors.ts";
+import { PoolIndex } from "./pool-index.ts";
+import { DEFAULT_REPLACE_BUMP_PERCENT, decodeInput, minReplacementFee } from "./rules.ts";
+import { type SelectOptions, selectFromQueues } from "./select.ts";
+import type { PoolEntry } from "./sender-queue.ts";
+import type {
+  AddResult,
+  HeadChange,
+  Mempool,
+  MempoolAddedEvent,
+  MempoolDeps,
+  MempoolOptions,
+  MempoolStatus,
+} from "./types.ts";
+
+function checkLimit(name: string, value: number, min: number): void {
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new RangeError(`mempool option ${name} must be an integer >= ${min}, got ${value}`);
+  }
+}
+
+/**
+ * Creates a mempool over the head state in `deps`. Admission checks run in this order: decode, already
+ * known, stateless rules (chain, fee, signature, ...), expiry, nonce too low, nonce gap, replacement fee,
+ * balance over all of the sender's pool txs, per-sender cap, pool capacity (evicting the cheapest tail).
+ */
+export function createMempool(options: MempoolOptions, deps: MempoolDeps): Mempool {
+  const { rules, maxTxs, maxPerSender, maxFutureGap } = options;
+  const bumpPercent = options.replaceBumpPercent ?? DEFAULT_REPLACE_BUMP_PERCENT;
+  checkLimit("maxTxs", maxTxs, 1);
+  checkLimit("maxPerSender", maxPerSender, 1);
+  checkLimit("maxFutureGap", maxFutureGap, 0);
+  checkLimit("replaceBumpPercent", bumpPercent, 0);
+  const log = deps.logger?.child?.({ module: "mempool" }) ?? deps.logger;
+  const index = new PoolIndex();
+  const rejectionCounts: Record<string, number> = {};
+  const listeners = new Set<(event: MempoolAddedEvent) => void>();
+  let seq = 0;
+
+  function admit(input: Tx | Uint8Array, reinjected: boolean): AddResult {
+    const { tx, bytes } = decodeInput(input);
+    const id = txId(tx);
+    const key = toHex(id);
+    if (index.byId.has(key))
+      throw new MempoolError("MEMPOOL_ALREADY_KNOWN", `tx ${key} is already in the pool`);
+    verifyTxStatic(tx, rules, id);
+    const nextHeight = deps.headHeight() + 1;
+    verifyTxNotExpired(tx, nextHeight);
+
+    const address = addressBytesOf(tx.from);
+    const senderKey = toHex(address);
+    const account = deps.getAccount(address);
+    const known = index.senders.get(senderKey);
+    if (known !== undefined && (known.accountNonce !== account.nonce || known.balance !== account.balance)) {
+      index.sync(known, account, nextHeight);
+    }
+    if (tx.nonce < account.nonce) {
+      throw new TxError("TX_NONCE_TOO_LOW", `nonce ${tx.nonce} is below the account nonce ${account.nonce}`, {
+        got: tx.nonce,
+        expected: account.nonce,
+      });
+    }
+    const maxNonce = account.nonce + maxFutureGap;
+    if (tx.nonce > maxNonce) {
+      throw new MempoolError("MEMPOOL_NONCE_GAP", `nonce ${tx.nonce} is beyond the queue limit ${maxNonce}`, {
+        got: tx.nonce,
+        max: maxNonce,
+      });
+    }
+    const sender = index.senders.get(senderKey);
+    const existing = sender?.get(tx.nonce);
+    if (existing !== undefined) {
+      const required = minReplacementFee(existing.tx.fee, bumpPercent);
+      if (tx.fee < required) {
+        throw new MempoolError(
+          "MEMPOOL_REPLACEMENT_UNDERPRICED",
+          `replacing nonce ${tx.nonce} needs a fee of at least ${required}, got ${tx.fee}`,
+          { got: tx.fee.toString(), expected: required.toString() },
+        );
+      }
+    }
+    const cost = tx.amount + tx.fee;
+    const required = (sender?.totalCost ?? 0n) - (existing?.cost ?? 0n) + cost;
+    if (required > account.balance) {
+      throw new TxError(
+        "TX_INSUFFICIENT_FUNDS",
+        `balance ${account.balance} does not cover ${required} for this and the sender's pool txs`,
+        { got: account.balance.toString(), expected: required.toString() },
+      );
+    }
+    if (existing === undefined && (sender?.size ?? 0) >= maxPerSender) {
+      throw new MempoolError("MEMPOOL_SENDER_LIMIT", `sender already has ${maxPerSender} txs in the pool`, {
+        max: maxPerSender,
+      });
+    }
+    if (existing === undefined && index.size >= maxTxs) {
+      const victim = index.victim();
+      const wouldGap = victim !== undefined && victim.sender === sender && victim.tx.nonce < tx.nonce;
+      if (victim === undefined || victim.tx.fee >= tx.fee || wouldGap) {
+        throw new MempoolError(
+          "MEMPOOL_POOL_FULL",
+          `pool is full (${maxTxs} txs) and fee ${tx.fee} is too low`,
+          {
+            max: maxTxs,
+            got: tx.fee.toString(),
+          },
+        );
+      }
+      index.remove(victim, "evicted");
+      log?.debug({ id: victim.key, fee: victim.tx.fee.toString() }, "evicted tx");
+    }
+    if (existing !== undefined) index.remove(existing, "replaced");
+
+    const queue = index.senderFor(address, senderKey, account);
+    const entry: PoolEntry = {
+      tx,
+      id,
+      key,
+      bytes,
+      cost,
+      seq: seq++,
+      sender: queue,
+      removed: false,
+      inEvictionHeap: false,
+    };
+    index.insert(entry);
+    const status = tx.nonce < queue.accountNonce + queue.pendingCount ? "pending" : "queued";
+    const result: AddResult = existing === undefined ? { id, status } : { id, status, replaced: existing.id };
+    emit({ ...result, tx, reinjected });
+    return result;
+  }
+
+  function emit(event: MempoolAddedEvent): void {
+    for (const listener of listeners) {
+      try {
+        listener(event);
+      } catch (err) {
+        log?.warn({ err }, "mempool onAdded listener threw");
+      }
+    }
+  }
+
+  function add(input: Tx | Uint8Array): AddResult {
+    try {
+      return admit(input, false);
+    } catch (err) {
+      if (err instanceof ChainlabError) {
+        rejectionCounts[err.code] = (rejectionCounts[err.code] ?? 0) + 1;
+        log?.debug({ code: err.code }, "tx rejected");
+      }
+      throw err;
+    }
+  }
+
+  function onHeadChanged(change: HeadChange): void {
+    const included = new Set<string>();
+    for (const block of change.connected) {
+      for (const tx of block.txs) {
+        const key = toHex(txId(tx));
+        included.add(key);
+        const entry = index.byId.get(key);
+        if (entry !== undefined) index.remove(entry, "included");
+      }
+    }
+    const nextHeight = deps.headHeight() + 1;
+    let dropped = 0;
+    for (const s of [...index.senders.values()])
+      dropped += index.sync(s, deps.getAccount(s.address), nextHeight);
+    let reinjected = 0;
+    const back = [...change.disconnected].sort((a, b) => a.header.height - b.header.height);
+    for (const block of back) {
+      for (const tx of block.txs) {
+        if (included.has(toHex(txId(tx)))) continue;
+        try {
+          admit(tx, true);
+          reinjected++;
+        } catch (err) {
+          if (!(err instanceof ChainlabError)) throw err;
+        }
+      }
+    }
+    log?.debug({ included: included.size, dropped, reinjected, size: index.size }, "head changed");
+  }
+
+  function pendingNonce(address: Uint8Array): number {
+    let nonce = deps.getAccount(address).nonce;
+    const s = index.senders.get(toHex(address));
+    if (s === undefined) return nonce;
+    const entries = s.list();
+    for (let i = s.indexOf(nonce); i >= 0 && entries[i]?.tx.nonce === nonce; i++) nonce++;
+    return nonce;
+  }
+
+  return {
+    add,
+    onHeadChanged,
+    pendingNonce,
+    selectForBlock: (opts: SelectOptions) => selectFromQueues(index.senders.values(), deps.getAccount, opts),
+    get: (id: Hash) => index.byId.get(toHex(id))?.tx,
+    has: (id: Hash) => index.byId.has(toHex(id)),
+    get size() {
+      return index.size;
+    },
+    status: (): MempoolStatus => ({
+      pending: index.pending,
+      queued: index.size - index.pending,
+      bytes: index.bytes,
+      senders: index.senders.size,
+    }),
+    pendingFor: (address: Uint8Array) =>
+      index.senders
+        .get(toHex(address))
+        ?.list()
+        .map((e) => e.tx) ?? [],
+    onAdded(listener) {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+    rejections: () => ({ ...rejectionCounts }),
+    removals: () => index.removals(),
+  };
+}

@@ -1,0 +1,105 @@
+/** One sender's pool transactions, kept sorted by nonce, with the totals admission checks need. */
+import type { Hash } from "../core/hash.ts";
+import type { Tx } from "../core/tx.ts";
+
+/** A transaction held by the pool, with what the pool derives from it once. */
+export interface PoolEntry {
+  tx: Tx;
+  id: Hash;
+  /** Hex of the id: the key of the pool's id index. */
+  key: string;
+  /** Size of the canonical encoding. */
+  bytes: number;
+  /** amount + fee: what the tx takes from the sender's balance. */
+  cost: bigint;
+  /** Arrival order; breaks fee ties so earlier txs win. */
+  seq: number;
+  sender: SenderQueue;
+  removed: boolean;
+  /** Whether the eviction heap currently holds this entry. */
+  inEvictionHeap: boolean;
+}
+
+/** A sender's txs sorted by nonce, and the head-state view (nonce, balance) they were checked against. */
+export class SenderQueue {
+  readonly address: Uint8Array;
+  readonly key: string;
+  accountNonce: number;
+  balance: bigint;
+  totalCost = 0n;
+  totalBytes = 0;
+  /** How many txs run contiguously from `accountNonce`: these are pending, the rest queued. */
+  pendingCount = 0;
+  private readonly entries: PoolEntry[] = [];
+
+  constructor(address: Uint8Array, key: string, accountNonce: number, balance: bigint) {
+    this.address = address;
+    this.key = key;
+    this.accountNonce = accountNonce;
+    this.balance = balance;
+  }
+
+  /** Number of txs held for this sender. */
+  get size(): number {
+    return this.entries.length;
+  }
+
+  /** The txs in nonce order (read-only view). */
+  list(): readonly PoolEntry[] {
+    return this.entries;
+  }
+
+  /** The highest-nonce tx: the only one that can leave without opening a gap. */
+  tail(): PoolEntry | undefined {
+    return this.entries[this.entries.length - 1];
+  }
+
+  /** Index of the tx with `nonce`, or where it would be inserted (binary search). */
+  private search(nonce: number): number {
+    let lo = 0;
+    let hi = this.entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.entries[mid] as PoolEntry).tx.nonce < nonce) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Index of the tx with exactly `nonce`, or -1. */
+  indexOf(nonce: number): number {
+    const i = this.search(nonce);
+    return this.entries[i]?.tx.nonce === nonce ? i : -1;
+  }
+
+  /** The tx with `nonce`, if held. */
+  get(nonce: number): PoolEntry | undefined {
+    const i = this.indexOf(nonce);
+    return i < 0 ? undefined : this.entries[i];
+  }
+
+  /** Inserts a tx whose nonce is not held yet (replacement removes the old one first). */
+  insert(entry: PoolEntry): void {
+    const i = this.search(entry.tx.nonce);
+    if (this.entries[i]?.tx.nonce === entry.tx.nonce) throw new Error("sender queue: nonce already held");
+    this.entries.splice(i, 0, entry);
+    this.totalCost += entry.cost;
+    this.totalBytes += entry.bytes;
+  }
+
+  /** Removes a held tx. */
+  remove(entry: PoolEntry): void {
+    const i = this.indexOf(entry.tx.nonce);
+    if (i < 0 || this.entries[i] !== entry) throw new Error("sender queue: entry not held");
+    this.entries.splice(i, 1);
+    this.totalCost -= entry.cost;
+    this.totalBytes -= entry.bytes;
+  }
+
+  /** Recomputes `pendingCount`, assuming no held nonce is below `accountNonce`. */
+  recountPending(): void {
+    let n = 0;
+    while (n < this.entries.length && (this.entries[n] as PoolEntry).tx.nonce === this.accountNonce + n) n++;
+    this.pendingCount = n;
+  }
+}
