@@ -7,6 +7,11 @@ import { DecodeError } from "./errors.ts";
 
 export const U64_MAX = (1n << 64n) - 1n;
 
+/** Throws instead of letting DataView wrap an out-of-range value into a different, valid encoding. */
+function checkUint(v: number, bits: 8 | 16 | 32): void {
+  if (!Number.isInteger(v) || v < 0 || v >= 2 ** bits) throw new RangeError(`u${bits} out of range: ${v}`);
+}
+
 /** Growable byte buffer with big-endian writers. */
 export class Writer {
   private buf: Uint8Array;
@@ -29,6 +34,7 @@ export class Writer {
   }
 
   u8(v: number): this {
+    checkUint(v, 8);
     this.reserve(1);
     this.view.setUint8(this.pos, v);
     this.pos += 1;
@@ -36,6 +42,7 @@ export class Writer {
   }
 
   u16(v: number): this {
+    checkUint(v, 16);
     this.reserve(2);
     this.view.setUint16(this.pos, v);
     this.pos += 2;
@@ -43,6 +50,7 @@ export class Writer {
   }
 
   u32(v: number): this {
+    checkUint(v, 32);
     this.reserve(4);
     this.view.setUint32(this.pos, v);
     this.pos += 4;
@@ -197,9 +205,13 @@ export class Reader {
   /** Rejects trailing bytes: the canonical encoding has none. */
   end(): void {
     if (this.pos !== this.bytes.length) {
-      throw new DecodeError("DECODE_TRAILING_BYTES", `${this.what}: ${this.bytes.length - this.pos} trailing bytes`, {
-        trailing: this.bytes.length - this.pos,
-      });
+      throw new DecodeError(
+        "DECODE_TRAILING_BYTES",
+        `${this.what}: ${this.bytes.length - this.pos} trailing bytes`,
+        {
+          trailing: this.bytes.length - this.pos,
+        },
+      );
     }
   }
 
