@@ -1,0 +1,177 @@
+/**
+ * One chainlab node, wired from config: storage, chain, mempool, the consensus engine chosen by
+ * genesis.consensus.type (the only place that chooses), and the block producer. Start/stop
+ * lifecycle; stop() halts production, drains imports and closes LevelDB.
+ */
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { BlockProducer, ConsensusEngine, ProducerContext } from "../consensus/engine.ts";
+import { createEngine, type EngineOptions } from "../consensus/registry.ts";
+import { Chain, type HeadChange, type ImportResult } from "../chain/chain.ts";
+import type { Block } from "../core/block.ts";
+import { describeError } from "../core/errors.ts";
+import type { Genesis } from "../core/genesis.ts";
+import { createMempool, type Mempool, type AddResult } from "../mempool/index.ts";
+import { ChainStore, openChainDb } from "../storage/chain-store.ts";
+import type { Tx } from "../core/tx.ts";
+import type { Logger } from "./logger.ts";
+
+/** Mining / block production settings. */
+export interface ProduceConfig {
+  beneficiary: Uint8Array;
+  threads?: number;
+  hashrate?: number;
+}
+
+/** Everything a node needs to run. */
+export interface NodeConfig {
+  dataDir: string;
+  genesis: Genesis;
+  produce?: ProduceConfig;
+  maxBlockTxs?: number;
+  mempool?: { maxTxs?: number; maxPerSender?: number; maxFutureGap?: number };
+  engine?: EngineOptions;
+  now?: () => number;
+}
+
+/** A running node's components. */
+export class ChainlabNode {
+  readonly config: NodeConfig;
+  readonly chain: Chain;
+  readonly mempool: Mempool;
+  readonly engine: ConsensusEngine;
+  readonly log: Logger;
+  private producer: BlockProducer | undefined;
+  private readonly invalidators = new Set<(reason: "head" | "txs") => void>();
+  private readonly blockListeners = new Set<(block: Block, result: ImportResult) => void>();
+  private stopped = false;
+
+  private constructor(config: NodeConfig, chain: Chain, mempool: Mempool, engine: ConsensusEngine, log: Logger) {
+    this.config = config;
+    this.chain = chain;
+    this.mempool = mempool;
+    this.engine = engine;
+    this.log = log;
+  }
+
+  /** Opens the data dir and builds the components (does not start production). */
+  static async open(config: NodeConfig, log: Logger): Promise<ChainlabNode> {
+    await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+    const engine = createEngine(config.genesis, config.engine);
+    const db = await openChainDb(join(config.dataDir, "chain"));
+    let chain: Chain;
+    try {
+      chain = await Chain.open({
+        store: new ChainStore(db),
+        engine,
+        genesis: config.genesis,
+        log,
+        ...(config.now ? { now: config.now } : {}),
+      });
+    } catch (err) {
+      await db.close();
+      throw err;
+    }
+    const mempool = createMempool(
+      {
+        rules: chain.rules,
+        maxTxs: config.mempool?.maxTxs ?? 50_000,
+        maxPerSender: config.mempool?.maxPerSender ?? 1024,
+        maxFutureGap: config.mempool?.maxFutureGap ?? 256,
+      },
+      { getAccount: (a) => chain.getAccount(a), headHeight: () => chain.head().header.height, logger: log },
+    );
+    const node = new ChainlabNode(config, chain, mempool, engine, log);
+    chain.onHeadChange((c) => node.onHeadChange(c));
+    mempool.onAdded((e) => {
+      chain.sigCache.add(e.id, e.tx.signature);
+      for (const l of node.invalidators) l("txs");
+    });
+    return node;
+  }
+
+  private onHeadChange(change: HeadChange): void {
+    this.mempool.onHeadChanged({ connected: change.connected, disconnected: change.disconnected });
+    for (const l of this.invalidators) l("head");
+  }
+
+  /** The context a producer builds and submits blocks through. */
+  private producerContext(): ProducerContext {
+    const maxTxs = this.config.maxBlockTxs ?? 2000;
+    return {
+      view: this.chain.view,
+      now: this.config.now ?? Date.now,
+      log: this.log.child({ module: "producer" }),
+      buildTemplate: ({ beneficiary, timestamp, engineFields }) => {
+        const height = this.chain.head().header.height + 1;
+        const txs = this.mempool.selectForBlock({ maxTxs, height });
+        return this.chain.buildTemplate({ beneficiary, timestamp, engineFields, txs });
+      },
+      submitBlock: async (block) => {
+        await this.importBlock(block, "local");
+      },
+      onTemplateInvalidated: (listener) => {
+        this.invalidators.add(listener);
+        return () => this.invalidators.delete(listener);
+      },
+    };
+  }
+
+  /** Imports a block from any source and tells block listeners (p2p relays it). */
+  async importBlock(block: Block, source: string): Promise<ImportResult> {
+    const result = await this.chain.importBlock(block);
+    if (result.status === "head" || result.status === "side") {
+      for (const l of this.blockListeners) {
+        try {
+          l(block, result);
+        } catch (err) {
+          this.log.error({ err: describeError(err), source }, "block listener failed");
+        }
+      }
+    }
+    return result;
+  }
+
+  /** Subscribes to newly imported blocks (head or side). */
+  onBlockImported(listener: (block: Block, result: ImportResult) => void): () => void {
+    this.blockListeners.add(listener);
+    return () => this.blockListeners.delete(listener);
+  }
+
+  /** Admits a transaction to the mempool; throws TxError or MempoolError. */
+  submitTx(input: Tx | Uint8Array): AddResult {
+    return this.mempool.add(input);
+  }
+
+  /** Starts block production (if configured or given). */
+  startProducing(produce: ProduceConfig | undefined = this.config.produce): void {
+    if (produce === undefined || this.producer?.running) return;
+    this.producer = this.engine.createProducer(this.producerContext(), {
+      beneficiary: produce.beneficiary,
+      ...(produce.threads !== undefined ? { threads: produce.threads } : {}),
+      ...(produce.hashrate !== undefined ? { hashrate: produce.hashrate } : {}),
+    });
+    this.producer.start();
+    this.log.info({ engine: this.engine.type }, "block production started");
+  }
+
+  async stopProducing(): Promise<void> {
+    if (this.producer === undefined) return;
+    await this.producer.stop();
+    this.producer = undefined;
+    this.log.info("block production stopped");
+  }
+
+  get producing(): boolean {
+    return this.producer?.running ?? false;
+  }
+
+  /** Stops production, drains imports and closes the database. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await this.stopProducing();
+    await this.chain.drain();
+    await this.chain.store.close();
+  }
+}
