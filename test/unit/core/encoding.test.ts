@@ -22,11 +22,9 @@ import {
 
 /** A field of a test layout: how to write it and how to read it back. */
 type Field =
-  | { t: "u8" | "u16" | "u32"; v: number }
+  | { t: "u8" | "u16" | "u32" | "uint"; v: number }
   | { t: "u64"; v: bigint }
-  | { t: "uint"; v: number }
-  | { t: "fixed"; v: Uint8Array }
-  | { t: "var1" | "var2" | "var4"; v: Uint8Array };
+  | { t: "fixed" | "var1" | "var2" | "var4"; v: Uint8Array };
 
 const fieldArb: fc.Arbitrary<Field> = fc.oneof(
   fc.record({ t: fc.constant("u8" as const), v: fc.integer({ min: 0, max: 0xff }) }),
@@ -47,11 +45,9 @@ function writeFields(fields: readonly Field[]): Uint8Array {
   const w = new Writer(4);
   for (const f of fields) {
     if (f.t === "u64") w.u64(f.v);
+    else if (typeof f.v === "number") w[f.t as "u8" | "u16" | "u32" | "uint"](f.v);
     else if (f.t === "fixed") w.fixed(f.v, 5);
-    else if (f.t === "var1") w.varBytes(f.v, 1, VAR_MAX);
-    else if (f.t === "var2") w.varBytes(f.v, 2, VAR_MAX);
-    else if (f.t === "var4") w.varBytes(f.v, 4, VAR_MAX);
-    else w[f.t](f.v);
+    else w.varBytes(f.v, f.t === "var1" ? 1 : f.t === "var2" ? 2 : 4, VAR_MAX);
   }
   return w.finish();
 }
