@@ -21,6 +21,16 @@ export const safeUintArb = fc.oneof(
   fc.maxSafeNat(),
 );
 
+/** A deep copy with every Uint8Array as hex: fast deep equality for large byte fields. */
+export function hexify(value: unknown): unknown {
+  if (value instanceof Uint8Array) return `0x${toHex(value)}`;
+  if (Array.isArray(value)) return value.map(hexify);
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, hexify(v)]));
+  }
+  return value;
+}
+
 /** How often each outcome of expectCanonicalOrDecodeError occurred. */
 export function tally(outcomes: string[]): Map<string, number> {
   const m = new Map<string, number>();
