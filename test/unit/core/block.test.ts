@@ -94,7 +94,9 @@ describe("header encoding", () => {
     const nearlyHeader = fc.uint8Array({ minLength: 140, maxLength: 200 }).map((b) => {
       // Version 1, safe height and timestamp, engine length matching the rest: mostly accepted.
       b.set([0, 0, 0, 1, 0], 0);
+      b[5]! &= 0x1f;
       b[128] = 0;
+      b[129]! &= 0x1f;
       new DataView(b.buffer).setUint32(136, b.length - 140);
       return b;
     });
