@@ -8,13 +8,13 @@
 import type { Logger } from "pino";
 import type { BlockMeta, ChainView, ConsensusEngine } from "../consensus/engine.ts";
 import { ConsensusError } from "../consensus/engine.ts";
+import type { Account } from "../core/account.ts";
 import { type Block, decodeBlock, encodeBlock, headerHash } from "../core/block.ts";
 import { BlockError, describeError, GenesisError } from "../core/errors.ts";
 import { buildGenesis, type Genesis } from "../core/genesis.ts";
 import { bytesEqual, type Hash, toHex } from "../core/hash.ts";
 import { LtHash } from "../core/lthash.ts";
 import { MemoryState, StateOverlay } from "../core/state.ts";
-import type { Account } from "../core/account.ts";
 import type { TxRules } from "../core/tx.ts";
 import type { ChainStore } from "../storage/chain-store.ts";
 import { StorageError } from "../storage/errors.ts";
@@ -120,13 +120,17 @@ export class Chain {
     const head = await deps.store.getHead();
     if (head === undefined) throw new StorageError("STORAGE_CORRUPT", "database has a genesis but no head");
     const headMeta = tree.getMeta(head.hash);
-    if (headMeta === undefined) throw new StorageError("STORAGE_CORRUPT", "head block is not in the database");
+    if (headMeta === undefined)
+      throw new StorageError("STORAGE_CORRUPT", "head block is not in the database");
     const canonical: Hash[] = [];
     for await (const { height, hash } of deps.store.canonical()) {
       if (height > headMeta.header.height) break;
       canonical[height] = hash;
     }
-    if (canonical.length !== headMeta.header.height + 1 || !bytesEqual(canonical[headMeta.header.height]!, head.hash)) {
+    if (
+      canonical.length !== headMeta.header.height + 1 ||
+      !bytesEqual(canonical[headMeta.header.height]!, head.hash)
+    ) {
       throw new StorageError("STORAGE_CORRUPT", "canonical index does not end at the head");
     }
     tree.loadCanonical(canonical, headMeta);
@@ -137,7 +141,10 @@ export class Chain {
       throw new StorageError("STORAGE_CORRUPT", "stored state does not match the head's state root");
     }
     const chain = new Chain(deps, tree, state, acc, genesisHash);
-    chain.log.info({ height: headMeta.header.height, hash: toHex(head.hash), blocks: tree.size }, "chain opened");
+    chain.log.info(
+      { height: headMeta.header.height, hash: toHex(head.hash), blocks: tree.size },
+      "chain opened",
+    );
     return chain;
   }
 
@@ -235,7 +242,8 @@ export class Chain {
     const height = block.header.height;
     const known = this.tree.node(id);
     if (known !== undefined) {
-      if (known.status === BlockStatus.invalid) throw new BlockError("BLOCK_KNOWN_INVALID", "block is known to be invalid");
+      if (known.status === BlockStatus.invalid)
+        throw new BlockError("BLOCK_KNOWN_INVALID", "block is known to be invalid");
       return { status: "duplicate", hash, height };
     }
     if (this.invalid.has(id)) throw new BlockError("BLOCK_KNOWN_INVALID", "block is known to be invalid");
@@ -258,10 +266,15 @@ export class Chain {
       });
     } catch (err) {
       // A timestamp too far in the future may become valid later: do not remember it as invalid.
-      if (!(err instanceof ConsensusError && err.code === "BLOCK_TIMESTAMP_IN_FUTURE")) this.rememberInvalid(id);
+      if (!(err instanceof ConsensusError && err.code === "BLOCK_TIMESTAMP_IN_FUTURE"))
+        this.rememberInvalid(id);
       throw err;
     }
-    const meta: BlockMeta = { hash, header: block.header, weight: parent.meta.weight + this.engine.blockWeight(block.header) };
+    const meta: BlockMeta = {
+      hash,
+      header: block.header,
+      weight: parent.meta.weight + this.engine.blockWeight(block.header),
+    };
     const head = this.tree.head();
     if (this.engine.compareHeads(meta, head, this.tree) <= 0) {
       await this.store

@@ -6,7 +6,12 @@ import type { StateOverlay } from "../core/state.ts";
 import { applyTx } from "../core/state-transition.ts";
 
 /** Applies every tx and the engine effects; throws BlockError BLOCK_BAD_TX naming the failing tx. */
-export function executeBlock(block: Block, state: StateOverlay, engine: ConsensusEngine, view: ChainView): void {
+export function executeBlock(
+  block: Block,
+  state: StateOverlay,
+  engine: ConsensusEngine,
+  view: ChainView,
+): void {
   let fees = 0n;
   const height = block.header.height;
   const engineTx = engine.applyEngineTx.bind(engine);

@@ -48,7 +48,8 @@ export class HeadSwitcher {
 
   private async loadBlock(meta: BlockMeta): Promise<Block> {
     const bytes = await this.store.getBlock(meta.hash);
-    if (bytes === undefined) throw new StorageError("STORAGE_CORRUPT", `block ${toHex(meta.hash)} is missing`);
+    if (bytes === undefined)
+      throw new StorageError("STORAGE_CORRUPT", `block ${toHex(meta.hash)} is missing`);
     return decodeBlock(bytes);
   }
 
@@ -76,7 +77,8 @@ export class HeadSwitcher {
     const disconnected: Block[] = [];
     for (const meta of this.tree.branch(fork, head).reverse()) {
       const undoBytes = await this.store.getUndo(meta.hash);
-      if (undoBytes === undefined) throw new StorageError("STORAGE_CORRUPT", `undo of ${toHex(meta.hash)} is missing`);
+      if (undoBytes === undefined)
+        throw new StorageError("STORAGE_CORRUPT", `undo of ${toHex(meta.hash)} is missing`);
       const undo = decodeUndo(undoBytes);
       for (const c of undo) {
         if (c.prior === undefined) state.delete(c.key);
@@ -141,7 +143,9 @@ export class HeadSwitcher {
     const batch = this.store.batch();
     for (const d of this.tree.descendants(meta.hash)) {
       this.tree.setStatus(d.hash, BlockStatus.invalid);
-      batch.putMeta(d.hash, { status: BlockStatus.invalid, weight: d.weight, header: d.header }).delBlock(d.hash);
+      batch
+        .putMeta(d.hash, { status: BlockStatus.invalid, weight: d.weight, header: d.header })
+        .delBlock(d.hash);
     }
     await batch.write();
     this.log.warn({ hash: toHex(meta.hash), height: meta.header.height }, "branch block failed execution");

@@ -4,7 +4,7 @@ import { type Block, HEADER_VERSION } from "../core/block.ts";
 import { ChainlabError } from "../core/errors.ts";
 import type { LtHash } from "../core/lthash.ts";
 import { merkleRoot } from "../core/merkle.ts";
-import { type StateReader, StateOverlay, updateLtHash } from "../core/state.ts";
+import { StateOverlay, type StateReader, updateLtHash } from "../core/state.ts";
 import { applyTx } from "../core/state-transition.ts";
 import { encodeTx, type Tx } from "../core/tx.ts";
 

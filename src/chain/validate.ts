@@ -24,10 +24,14 @@ export interface ValidateContext {
 export function verifyBlockStateless(block: Block, parent: BlockMeta, ctx: ValidateContext): void {
   const { header } = block;
   if (header.height !== parent.header.height + 1) {
-    throw new BlockError("BLOCK_BAD_HEIGHT", `height ${header.height}, parent is at ${parent.header.height}`, {
-      got: header.height,
-      expected: parent.header.height + 1,
-    });
+    throw new BlockError(
+      "BLOCK_BAD_HEIGHT",
+      `height ${header.height}, parent is at ${parent.header.height}`,
+      {
+        got: header.height,
+        expected: parent.header.height + 1,
+      },
+    );
   }
   ctx.engine.verifyHeader(header, parent, ctx.view, ctx.now);
   if (block.txs.length > MAX_BLOCK_TXS) throw new BlockError("BLOCK_TOO_LARGE", "too many transactions");

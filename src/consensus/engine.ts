@@ -107,6 +107,8 @@ export interface ConsensusEngine {
   createProducer(ctx: ProducerContext, options: ProducerOptions): BlockProducer;
   /** What `consensus_status` reports. */
   status(view: ChainView): Record<string, unknown>;
+  /** The engine fields of a header in readable form (for RPC and the CLI). */
+  describeFields(header: Header): Record<string, unknown>;
 }
 
 /** Builds an engine from a genesis; registered in consensus/registry.ts. */

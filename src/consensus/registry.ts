@@ -14,6 +14,9 @@ export function createEngine(genesis: Genesis, options: EngineOptions = {}): Con
     case "pow":
       return new PowEngine(genesis, options.pow);
     default:
-      throw new ConsensusError("CONSENSUS_UNKNOWN_ENGINE", `unknown consensus type "${genesis.consensus.type}"`);
+      throw new ConsensusError(
+        "CONSENSUS_UNKNOWN_ENGINE",
+        `unknown consensus type "${genesis.consensus.type}"`,
+      );
   }
 }

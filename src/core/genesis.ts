@@ -4,13 +4,13 @@
  * the genesis hash commits to every parameter, not only to the allocations.
  */
 import { decodeAddress } from "../crypto/address.ts";
+import { type Block, HEADER_VERSION } from "./block.ts";
 import { U64_MAX } from "./encoding.ts";
 import { GenesisError } from "./errors.ts";
 import { type Hash, sha256, utf8 } from "./hash.ts";
 import { LtHash } from "./lthash.ts";
 import { EMPTY_ROOT } from "./merkle.ts";
 import { type StateChange, StateOverlay, updateLtHash } from "./state.ts";
-import { type Block, HEADER_VERSION } from "./block.ts";
 
 /** A JSON value as found in genesis files. */
 export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
@@ -31,7 +31,8 @@ export interface Genesis {
 export function canonicalJson(value: Json): string {
   if (value === null || typeof value === "boolean" || typeof value === "string") return JSON.stringify(value);
   if (typeof value === "number") {
-    if (!Number.isSafeInteger(value)) throw new GenesisError("GENESIS_INVALID", `non-integer number ${value}`);
+    if (!Number.isSafeInteger(value))
+      throw new GenesisError("GENESIS_INVALID", `non-integer number ${value}`);
     return String(value);
   }
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
@@ -72,9 +73,11 @@ export function parseGenesis(raw: unknown): Genesis {
   const cc = c as Record<string, unknown>;
   if (typeof cc.type !== "string" || cc.type.length === 0) fail("consensus.type", "must be a string");
   const params = cc.params ?? {};
-  if (typeof params !== "object" || params === null || Array.isArray(params)) fail("consensus.params", "must be an object");
+  if (typeof params !== "object" || params === null || Array.isArray(params))
+    fail("consensus.params", "must be an object");
   const allocRaw = o.alloc ?? {};
-  if (typeof allocRaw !== "object" || allocRaw === null || Array.isArray(allocRaw)) fail("alloc", "must be an object");
+  if (typeof allocRaw !== "object" || allocRaw === null || Array.isArray(allocRaw))
+    fail("alloc", "must be an object");
   const alloc: Record<string, bigint> = {};
   let total = 0n;
   for (const [addr, amount] of Object.entries(allocRaw as Record<string, unknown>)) {
@@ -87,7 +90,13 @@ export function parseGenesis(raw: unknown): Genesis {
     total += alloc[addr];
     if (total > U64_MAX) fail("alloc", "total supply exceeds u64");
   }
-  return { chainId, timestamp, minFee, consensus: { type: cc.type, params: params as Record<string, Json> }, alloc };
+  return {
+    chainId,
+    timestamp,
+    minFee,
+    consensus: { type: cc.type, params: params as Record<string, Json> },
+    alloc,
+  };
 }
 
 /** The genesis as JSON (amounts as strings), for writing genesis.json. */

@@ -32,7 +32,8 @@ export function fromHex(hex: string, what = "hex"): Uint8Array {
 /** Parses a 32-byte hash from hex. */
 export function hashFromHex(hex: string, what = "hash"): Hash {
   const b = fromHex(hex, what);
-  if (b.length !== 32) throw new DecodeError("DECODE_BAD_VALUE", `${what}: expected 32 bytes, got ${b.length}`);
+  if (b.length !== 32)
+    throw new DecodeError("DECODE_BAD_VALUE", `${what}: expected 32 bytes, got ${b.length}`);
   return b;
 }
 

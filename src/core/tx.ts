@@ -80,7 +80,8 @@ export function encodeTx(tx: Tx): Uint8Array {
 /** Decodes a transaction from `r` without checking for trailing bytes. */
 export function readTx(r: Reader): Tx {
   const version = r.u8("version");
-  if (version !== TX_VERSION) r.fail(`unsupported version ${version}`, { got: version, expected: TX_VERSION });
+  if (version !== TX_VERSION)
+    r.fail(`unsupported version ${version}`, { got: version, expected: TX_VERSION });
   const kind = r.u8("kind");
   if (kind >= KIND_NAMES.length) r.fail(`unknown kind ${kind}`, { got: kind });
   return {
@@ -162,7 +163,10 @@ export function verifyTxStatic(tx: Tx, rules: TxRules, id: Hash = txId(tx), skip
   if (tx.kind === TxKind.transfer) {
     if (tx.amount === 0n) throw new TxError("TX_ZERO_AMOUNT", "transfer amount must be positive");
     if (tx.payload.length > MAX_TRANSFER_MEMO) {
-      throw new TxError("TX_MALFORMED", `transfer memo of ${tx.payload.length} bytes exceeds ${MAX_TRANSFER_MEMO}`);
+      throw new TxError(
+        "TX_MALFORMED",
+        `transfer memo of ${tx.payload.length} bytes exceeds ${MAX_TRANSFER_MEMO}`,
+      );
     }
     if (bytesEqual(addressBytesOf(tx.from), tx.to)) {
       throw new TxError("TX_SELF_TRANSFER", "transfer to the sender's own address");

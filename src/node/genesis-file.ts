@@ -9,7 +9,10 @@ export async function readGenesisFile(path: string): Promise<Genesis> {
   try {
     text = await readFile(path, "utf8");
   } catch (err) {
-    throw new GenesisError("GENESIS_INVALID", `cannot read genesis file ${path}: ${(err as NodeJS.ErrnoException).code}`);
+    throw new GenesisError(
+      "GENESIS_INVALID",
+      `cannot read genesis file ${path}: ${(err as NodeJS.ErrnoException).code}`,
+    );
   }
   let raw: unknown;
   try {
@@ -26,7 +29,8 @@ export async function writeGenesisFile(path: string, g: Genesis, overwrite = fal
     await writeFile(path, `${JSON.stringify(genesisToJson(g), null, 2)}\n`, { flag: overwrite ? "w" : "wx" });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === "EEXIST") throw new GenesisError("GENESIS_INVALID", `${path} already exists (refusing to overwrite)`);
+    if (code === "EEXIST")
+      throw new GenesisError("GENESIS_INVALID", `${path} already exists (refusing to overwrite)`);
     throw new GenesisError("GENESIS_INVALID", `cannot write ${path}: ${code}`);
   }
 }

@@ -17,21 +17,35 @@ export interface LoggerOptions {
 }
 
 /** Paths that must never be logged in clear, wherever they appear. */
-export const REDACT_PATHS = ["secret", "*.secret", "passphrase", "*.passphrase", "secretKey", "*.secretKey", "apiKey"];
+export const REDACT_PATHS = [
+  "secret",
+  "*.secret",
+  "passphrase",
+  "*.passphrase",
+  "secretKey",
+  "*.secretKey",
+  "apiKey",
+];
 
 /** Creates the process logger. */
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const level = opts.level ?? "info";
   const redact = { paths: REDACT_PATHS, censor: "[redacted]" };
   if (opts.file !== undefined) {
-    return pino({ level, redact }, pino.destination({ dest: opts.file, append: true, sync: false, mkdir: true }));
+    return pino(
+      { level, redact },
+      pino.destination({ dest: opts.file, append: true, sync: false, mkdir: true }),
+    );
   }
   const pretty = opts.pretty ?? process.stdout.isTTY === true;
   if (pretty) {
     return pino({
       level,
       redact,
-      transport: { target: "pino-pretty", options: { colorize: true, translateTime: "HH:MM:ss.l", ignore: "pid,hostname" } },
+      transport: {
+        target: "pino-pretty",
+        options: { colorize: true, translateTime: "HH:MM:ss.l", ignore: "pid,hostname" },
+      },
     });
   }
   return pino({ level, redact });

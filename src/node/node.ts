@@ -5,15 +5,15 @@
  */
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
+import { Chain, type HeadChange, type ImportResult } from "../chain/chain.ts";
 import type { BlockProducer, ConsensusEngine, ProducerContext } from "../consensus/engine.ts";
 import { createEngine, type EngineOptions } from "../consensus/registry.ts";
-import { Chain, type HeadChange, type ImportResult } from "../chain/chain.ts";
 import type { Block } from "../core/block.ts";
 import { describeError } from "../core/errors.ts";
 import type { Genesis } from "../core/genesis.ts";
-import { createMempool, type Mempool, type AddResult } from "../mempool/index.ts";
-import { ChainStore, openChainDb } from "../storage/chain-store.ts";
 import type { Tx } from "../core/tx.ts";
+import { type AddResult, createMempool, type Mempool } from "../mempool/index.ts";
+import { ChainStore, openChainDb } from "../storage/chain-store.ts";
 import type { Logger } from "./logger.ts";
 
 /** Mining / block production settings. */
@@ -46,7 +46,13 @@ export class ChainlabNode {
   private readonly blockListeners = new Set<(block: Block, result: ImportResult) => void>();
   private stopped = false;
 
-  private constructor(config: NodeConfig, chain: Chain, mempool: Mempool, engine: ConsensusEngine, log: Logger) {
+  private constructor(
+    config: NodeConfig,
+    chain: Chain,
+    mempool: Mempool,
+    engine: ConsensusEngine,
+    log: Logger,
+  ) {
     this.config = config;
     this.chain = chain;
     this.mempool = mempool;

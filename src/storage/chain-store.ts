@@ -118,9 +118,15 @@ export async function openChainDb(path: string): Promise<ChainDb> {
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause;
     if (cause?.code === "LEVEL_LOCKED") {
-      throw new StorageError("STORAGE_LOCKED", `data dir in use: ${path} is locked by another chainlab process`);
+      throw new StorageError(
+        "STORAGE_LOCKED",
+        `data dir in use: ${path} is locked by another chainlab process`,
+      );
     }
-    throw new StorageError("STORAGE_OPEN_FAILED", `cannot open database at ${path}: ${(err as Error).message}`);
+    throw new StorageError(
+      "STORAGE_OPEN_FAILED",
+      `cannot open database at ${path}: ${(err as Error).message}`,
+    );
   }
   return db;
 }

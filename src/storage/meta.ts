@@ -18,7 +18,11 @@ function bigToBytes(v: bigint): Uint8Array {
 
 export function encodeMeta(m: StoredMeta): Uint8Array {
   const header = encodeHeader(m.header);
-  return new Writer(80 + header.length).u8(m.status).varBytes(bigToBytes(m.weight), 1, 64).raw(header).finish();
+  return new Writer(80 + header.length)
+    .u8(m.status)
+    .varBytes(bigToBytes(m.weight), 1, 64)
+    .raw(header)
+    .finish();
 }
 
 export function decodeMeta(bytes: Uint8Array): StoredMeta {

@@ -22,11 +22,20 @@ export interface Actor {
 export function actor(name: string): Actor {
   const secretKey = sha256(utf8(`chainlab-test-actor/${name}`));
   const publicKey = publicKeyOf(secretKey);
-  return { name, secretKey, publicKey, address: addressOf(publicKey), addressBytes: addressBytesOf(publicKey) };
+  return {
+    name,
+    secretKey,
+    publicKey,
+    address: addressOf(publicKey),
+    addressBytes: addressBytesOf(publicKey),
+  };
 }
 
 /** A PoW genesis where every hash meets the target (like regtest), funding the given actors. */
-export function easyGenesis(funded: Actor[], opts: { balance?: bigint; blockTimeMs?: number; chainId?: number } = {}): Genesis {
+export function easyGenesis(
+  funded: Actor[],
+  opts: { balance?: bigint; blockTimeMs?: number; chainId?: number } = {},
+): Genesis {
   const params = defaultPowParams(opts.blockTimeMs ?? 1000);
   params.initialBits = 0x207fffff;
   params.powLimitBits = 0x207fffff;
@@ -67,7 +76,9 @@ export function transfer(
 }
 
 /** A temp dir removed by the returned cleanup. */
-export async function tempDir(prefix = "chainlab-test-"): Promise<{ path: string; cleanup: () => Promise<void> }> {
+export async function tempDir(
+  prefix = "chainlab-test-",
+): Promise<{ path: string; cleanup: () => Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), prefix));
   return { path, cleanup: () => rm(path, { recursive: true, force: true }) };
 }

@@ -16,7 +16,9 @@ export function compactToTarget(bits: number): bigint | null {
   const mantissa = bits & 0x007fffff;
   if ((bits & 0x00800000) !== 0 && mantissa !== 0) return null;
   const target =
-    exponent <= 3 ? BigInt(mantissa) >> BigInt(8 * (3 - exponent)) : BigInt(mantissa) << BigInt(8 * (exponent - 3));
+    exponent <= 3
+      ? BigInt(mantissa) >> BigInt(8 * (3 - exponent))
+      : BigInt(mantissa) << BigInt(8 * (exponent - 3));
   if (target >= TWO_256) return null;
   return target;
 }
@@ -26,7 +28,8 @@ export function targetToCompact(target: bigint): number {
   if (target <= 0n) return 0;
   let size = 0;
   for (let t = target; t > 0n; t >>= 8n) size++;
-  let mantissa = size <= 3 ? Number(target << BigInt(8 * (3 - size))) : Number(target >> BigInt(8 * (size - 3)));
+  let mantissa =
+    size <= 3 ? Number(target << BigInt(8 * (3 - size))) : Number(target >> BigInt(8 * (size - 3)));
   if (mantissa & 0x00800000) {
     mantissa >>>= 8;
     size++;
@@ -64,7 +67,8 @@ export function asertTarget(i: AsertInput): bigint {
   const shifts = exponent >> 16n;
   const frac = exponent - (shifts << 16n);
   const factor =
-    65536n + ((195766423245049n * frac + 971821376n * frac * frac + 5127n * frac * frac * frac + (1n << 47n)) >> 48n);
+    65536n +
+    ((195766423245049n * frac + 971821376n * frac * frac + 5127n * frac * frac * frac + (1n << 47n)) >> 48n);
   let next = i.anchorTarget * factor;
   next = shifts < 0n ? next >> -shifts : next << shifts;
   next >>= 16n;

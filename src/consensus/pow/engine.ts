@@ -92,10 +92,14 @@ export class PowEngine implements ConsensusEngine {
     const f = this.fields(header);
     const expected = this.expectedBits(parent, view);
     if (f.bits !== expected) {
-      throw new ConsensusError("BLOCK_BAD_DIFFICULTY", `bits 0x${f.bits.toString(16)}, expected 0x${expected.toString(16)}`, {
-        got: f.bits,
-        expected,
-      });
+      throw new ConsensusError(
+        "BLOCK_BAD_DIFFICULTY",
+        `bits 0x${f.bits.toString(16)}, expected 0x${expected.toString(16)}`,
+        {
+          got: f.bits,
+          expected,
+        },
+      );
     }
     const target = compactToTarget(f.bits)!;
     if (hashToBigInt(sha256(encodeHeader(header))) > target) {
@@ -103,16 +107,24 @@ export class PowEngine implements ConsensusEngine {
     }
     const mtp = medianTimePast(parent, view);
     if (header.timestamp <= mtp) {
-      throw new ConsensusError("BLOCK_TIMESTAMP_TOO_OLD", `timestamp ${header.timestamp} <= median-time-past ${mtp}`, {
-        got: header.timestamp,
-        mtp,
-      });
+      throw new ConsensusError(
+        "BLOCK_TIMESTAMP_TOO_OLD",
+        `timestamp ${header.timestamp} <= median-time-past ${mtp}`,
+        {
+          got: header.timestamp,
+          mtp,
+        },
+      );
     }
     if (header.timestamp > now + this.params.maxFutureDriftMs) {
-      throw new ConsensusError("BLOCK_TIMESTAMP_IN_FUTURE", `timestamp ${header.timestamp} is too far ahead of ${now}`, {
-        got: header.timestamp,
-        now,
-      });
+      throw new ConsensusError(
+        "BLOCK_TIMESTAMP_IN_FUTURE",
+        `timestamp ${header.timestamp} is too far ahead of ${now}`,
+        {
+          got: header.timestamp,
+          now,
+        },
+      );
     }
   }
 
@@ -155,6 +167,16 @@ export class PowEngine implements ConsensusEngine {
   createProducer(ctx: ProducerContext, options: ProducerOptions): BlockProducer {
     this.producer = new PowProducer(this, ctx, options, () => this.createSealer(options));
     return this.producer;
+  }
+
+  describeFields(header: Header): Record<string, unknown> {
+    const f = this.fields(header);
+    return {
+      bits: `0x${f.bits.toString(16).padStart(8, "0")}`,
+      extraNonce: f.extraNonce.toString(),
+      nonce: f.nonce,
+      work: workForTarget(compactToTarget(f.bits) ?? 0n).toString(),
+    };
   }
 
   status(view: ChainView): Record<string, unknown> {

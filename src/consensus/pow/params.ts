@@ -57,7 +57,8 @@ function int(v: Json | undefined, field: string, min: number, max: number): numb
 }
 
 function bits(v: Json | undefined, field: string): number {
-  if (typeof v !== "string" || !/^0x[0-9a-fA-F]{8}$/.test(v)) fail(field, 'must be compact bits like "0x1f0fffff"');
+  if (typeof v !== "string" || !/^0x[0-9a-fA-F]{8}$/.test(v))
+    fail(field, 'must be compact bits like "0x1f0fffff"');
   const b = Number.parseInt(v.slice(2), 16);
   const t = compactToTarget(b);
   if (t === null || t === 0n) fail(field, "encodes no valid target");
@@ -82,7 +83,8 @@ export function parsePowParams(raw: Record<string, Json>): PowParams {
     halvingInterval: int(raw.halvingInterval, "halvingInterval", 0, 1e12),
     maxFutureDriftMs: int(raw.maxFutureDriftMs, "maxFutureDriftMs", 0, 86_400_000),
   };
-  if (compactToTarget(p.initialBits)! > compactToTarget(p.powLimitBits)!) fail("initialBits", "is easier than powLimitBits");
+  if (compactToTarget(p.initialBits)! > compactToTarget(p.powLimitBits)!)
+    fail("initialBits", "is easier than powLimitBits");
   return p;
 }
 

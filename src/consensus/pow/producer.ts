@@ -56,7 +56,11 @@ export class PowProducer implements BlockProducer {
       const parent = view.head();
       const timestamp = this.engine.templateTimestamp(parent, view, this.ctx.now());
       const engineFields = this.engine.prepareFields(parent, view);
-      const template = this.ctx.buildTemplate({ beneficiary: this.options.beneficiary, timestamp, engineFields });
+      const template = this.ctx.buildTemplate({
+        beneficiary: this.options.beneficiary,
+        timestamp,
+        engineFields,
+      });
       const target = compactToTarget(this.engine.fields(template.header).bits)!;
       this.abort = new AbortController();
       let sealed: Uint8Array | null;

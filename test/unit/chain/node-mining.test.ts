@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { ChainlabNode } from "../../../src/node/node.ts";
 import { silentLogger } from "../../../src/node/logger.ts";
+import { ChainlabNode } from "../../../src/node/node.ts";
 import { actor, easyGenesis, tempDir, transfer } from "../../helpers/fixtures.ts";
 
 const alice = actor("alice");
@@ -17,12 +17,16 @@ describe("a mining node", () => {
     const dir = await tempDir();
     cleanups.push(dir.cleanup);
     const genesis = easyGenesis([alice]);
-    const node = await ChainlabNode.open({ dataDir: dir.path, genesis, produce: { beneficiary: miner.addressBytes } }, silentLogger());
+    const node = await ChainlabNode.open(
+      { dataDir: dir.path, genesis, produce: { beneficiary: miner.addressBytes } },
+      silentLogger(),
+    );
     const gh = node.chain.genesisHash;
     for (let n = 0; n < 5; n++) node.submitTx(transfer(alice, bob, gh, { nonce: n, amount: 100n }));
     const done = new Promise<void>((resolve) => {
       node.chain.onHeadChange(() => {
-        if (node.chain.getAccount(bob.addressBytes).balance === 500n && node.chain.head().header.height >= 3) resolve();
+        if (node.chain.getAccount(bob.addressBytes).balance === 500n && node.chain.head().header.height >= 3)
+          resolve();
       });
     });
     node.startProducing();

@@ -1,0 +1,56 @@
+/** `chainlab chain head|block`: inspect a data dir's chain. */
+import type { Command } from "commander";
+import { blockToJson } from "../../node/format.ts";
+import { DataDirReader } from "../../node/inspect.ts";
+import { CliError } from "../errors.ts";
+import { printFields, printJson } from "../output.ts";
+
+function summary(json: Record<string, unknown>): Record<string, unknown> {
+  const { txs: _txs, ...rest } = json;
+  return rest;
+}
+
+/** Registers the chain commands. */
+export function registerChain(program: Command): void {
+  const chain = program.command("chain").description("inspect a node's chain");
+
+  chain
+    .command("head")
+    .description("the head block of a data dir")
+    .requiredOption("--data-dir <dir>", "node data dir")
+    .option("--json", "print JSON")
+    .action(async (opts: { dataDir: string; json?: boolean }) => {
+      const reader = await DataDirReader.open(opts.dataDir);
+      try {
+        const head = await reader.head();
+        const json = blockToJson(head.hash, head.block, reader.engine, { canonical: true });
+        json.cumulativeWeight = head.weight.toString();
+        if (opts.json) printJson(json);
+        else printFields(summary(json));
+      } finally {
+        await reader.close();
+      }
+    });
+
+  chain
+    .command("block")
+    .description("a block by height (canonical) or hash")
+    .argument("<height|hash>", "block height or 64-hex-digit hash")
+    .requiredOption("--data-dir <dir>", "node data dir")
+    .option("--json", "print JSON (with full transactions)")
+    .action(async (ref: string, opts: { dataDir: string; json?: boolean }) => {
+      const reader = await DataDirReader.open(opts.dataDir);
+      try {
+        const found = await reader.find(ref);
+        if (found === undefined) throw new CliError(`no block ${ref} in ${opts.dataDir}`);
+        const json = blockToJson(found.hash, found.block, reader.engine, {
+          full: true,
+          canonical: found.canonical,
+        });
+        if (opts.json) printJson(json);
+        else printFields(json);
+      } finally {
+        await reader.close();
+      }
+    });
+}
