@@ -96,7 +96,7 @@ describe("merkleRoot distinguishes lists", () => {
           const j = (i + 1) % items.length;
           const swapped = items.slice();
           [swapped[i], swapped[j]] = [swapped[j]!, swapped[i]!];
-          const changed = items.slice();
+          const changed: Uint8Array[] = items.slice();
           changed[i] = concatBytes(items[i]!, Uint8Array.of(0));
           const variants = [
             swapped,
