@@ -93,19 +93,20 @@ export interface EncryptKeystoreOptions {
 type Fields = Record<string, unknown>;
 
 function malformed(field: string, why: string): KeystoreError {
-  return new KeystoreError("KEYSTORE_MALFORMED", `malformed keystore: ${field} ${why}`, { field });
+  const message = field === "keystore" ? `malformed keystore: ${why}` : `malformed keystore: ${field} ${why}`;
+  return new KeystoreError("KEYSTORE_MALFORMED", message, { field });
 }
 
 function objectAt(value: unknown, field: string, keys: readonly string[]): Fields {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw malformed(field, "must be an object");
+    throw malformed(field, field === "keystore" ? "not a JSON object" : "must be an object");
   }
+  const name = (k: string) => (field === "keystore" ? k : `${field}.${k}`);
   for (const k of Object.keys(value)) {
-    if (!keys.includes(k))
-      throw malformed(field === "keystore" ? k : `${field}.${k}`, "is not a known field");
+    if (!keys.includes(k)) throw malformed(name(k), "is not a known field");
   }
   for (const k of keys) {
-    if (!(k in value)) throw malformed(field === "keystore" ? k : `${field}.${k}`, "is missing");
+    if (!Object.hasOwn(value, k)) throw malformed(name(k), "is missing");
   }
   return value as Fields;
 }
@@ -348,8 +349,9 @@ export async function readKeystoreJson(path: string): Promise<KeystoreJson> {
   try {
     const info = await stat(path);
     if (!info.isFile()) throw malformed("keystore", `${path} is not a regular file`);
-    if (info.size > MAX_KEYSTORE_FILE_SIZE)
-      throw malformed("keystore", `file exceeds ${MAX_KEYSTORE_FILE_SIZE} bytes`);
+    if (info.size > MAX_KEYSTORE_FILE_SIZE) {
+      throw malformed("keystore", `${path} exceeds ${MAX_KEYSTORE_FILE_SIZE} bytes`);
+    }
     text = await readFile(path, "utf8");
   } catch (err) {
     if (errnoOf(err) === "ENOENT") {
@@ -361,7 +363,7 @@ export async function readKeystoreJson(path: string): Promise<KeystoreJson> {
   try {
     value = JSON.parse(text);
   } catch {
-    throw malformed("keystore", "is not valid JSON");
+    throw malformed("keystore", `${path} is not valid JSON`);
   }
   return parseKeystore(value);
 }
