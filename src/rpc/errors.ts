@@ -1,0 +1,81 @@
+/** Typed errors of the RPC layer; each carries a stable string code that clients switch on. */
+import { ChainlabError } from "../core/errors.ts";
+
+/** Codes of AuthError: why a request was refused before any method ran. */
+export type AuthErrorCode =
+  | "AUTH_MISSING_HEADERS"
+  | "AUTH_MALFORMED_HEADERS"
+  | "AUTH_BAD_SIGNATURE"
+  | "AUTH_UNKNOWN_KEY"
+  | "AUTH_STALE_TIMESTAMP"
+  | "AUTH_FUTURE_TIMESTAMP"
+  | "AUTH_REPLAYED_NONCE"
+  | "AUTH_KEY_REVOKED"
+  | "AUTH_KEY_EXPIRED"
+  | "AUTH_FORBIDDEN_SCOPE";
+
+/** A request that failed authentication (401) or authorization (403, AUTH_FORBIDDEN_SCOPE). */
+export class AuthError extends ChainlabError {
+  declare readonly code: AuthErrorCode;
+  constructor(code: AuthErrorCode, message: string, data: Record<string, unknown> = {}) {
+    super(code, message, data);
+  }
+}
+
+/** Codes of RequestError: a request refused for its size or rate, not its credentials. */
+export type RequestErrorCode = "RATE_LIMITED" | "BODY_TOO_LARGE";
+
+/** A request over the body limit (413) or over its key's rate (429). */
+export class RequestError extends ChainlabError {
+  declare readonly code: RequestErrorCode;
+  constructor(code: RequestErrorCode, message: string, data: Record<string, unknown> = {}) {
+    super(code, message, data);
+  }
+}
+
+/** Codes of ApiKeyError: a key management operation that cannot be carried out. */
+export type ApiKeyErrorCode =
+  | "APIKEY_NOT_FOUND"
+  | "APIKEY_INACTIVE"
+  | "APIKEY_ALREADY_ROTATED"
+  | "APIKEY_BAD_SCOPES"
+  | "APIKEY_BAD_TTL"
+  | "APIKEY_BAD_LABEL"
+  | "APIKEY_BAD_CREDENTIAL"
+  | "APIKEY_MASTER_KEY_INVALID"
+  | "APIKEY_DECRYPT_FAILED";
+
+/** Raised by the key store and by parsers of `ID:SECRET` credentials. */
+export class ApiKeyError extends ChainlabError {
+  declare readonly code: ApiKeyErrorCode;
+  constructor(code: ApiKeyErrorCode, message: string, data: Record<string, unknown> = {}) {
+    super(code, message, data);
+  }
+}
+
+/** Codes of WebhookError: a registration or delivery problem. */
+export type WebhookErrorCode = "WEBHOOK_BAD_URL" | "WEBHOOK_BAD_EVENTS" | "WEBHOOK_NOT_FOUND";
+
+/** Raised by the webhook registry. */
+export class WebhookError extends ChainlabError {
+  declare readonly code: WebhookErrorCode;
+  constructor(code: WebhookErrorCode, message: string, data: Record<string, unknown> = {}) {
+    super(code, message, data);
+  }
+}
+
+/** Codes of JsonRpcError: the standard JSON-RPC 2.0 failures. */
+export type JsonRpcErrorCode =
+  | "PARSE_ERROR"
+  | "INVALID_REQUEST"
+  | "METHOD_NOT_FOUND"
+  | "INVALID_PARAMS"
+  | "INTERNAL_ERROR";
+
+/** A standard JSON-RPC error; handlers throw INVALID_PARAMS for argument checks of their own. */
+export class JsonRpcError extends ChainlabError {
+  declare readonly code: JsonRpcErrorCode;
+  constructor(code: JsonRpcErrorCode, message: string, data: Record<string, unknown> = {}) {
+    super(code, message, data);
+  }
+}
