@@ -71,7 +71,7 @@ describe("ed25519 node:crypto vs noble", () => {
       }),
       { numRuns: 200 },
     );
-  });
+  }, 30_000); // noble is the slow reference side; leave headroom on a loaded CI machine
 
   it("tampered signature, message or key fails on both", () => {
     fc.assert(
@@ -90,7 +90,7 @@ describe("ed25519 node:crypto vs noble", () => {
       }),
       { numRuns: 200 },
     );
-  });
+  }, 30_000); // noble is the slow reference side; leave headroom on a loaded CI machine
 
   it("a signature by another key fails on both", () => {
     const a = generateKeyPair();
