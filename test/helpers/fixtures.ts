@@ -2,7 +2,11 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { compactToTarget } from "../../src/consensus/pow/difficulty.ts";
+import { hashToBigInt } from "../../src/consensus/pow/engine.ts";
+import { decodePowFields, encodePowFields } from "../../src/consensus/pow/layout.ts";
 import { defaultPowParams, powParamsToJson } from "../../src/consensus/pow/params.ts";
+import { type Block, headerHash } from "../../src/core/block.ts";
 import type { Genesis } from "../../src/core/genesis.ts";
 import { sha256, utf8 } from "../../src/core/hash.ts";
 import { signTx, type Tx, TxKind } from "../../src/core/tx.ts";
@@ -31,7 +35,7 @@ export function actor(name: string): Actor {
   };
 }
 
-/** A PoW genesis where every hash meets the target (like regtest), funding the given actors. */
+/** A PoW genesis at the easiest target (like regtest: about every other hash seals), funding the given actors. */
 export function easyGenesis(
   funded: Actor[],
   opts: { balance?: bigint; blockTimeMs?: number; chainId?: number } = {},
@@ -81,4 +85,17 @@ export async function tempDir(
 ): Promise<{ path: string; cleanup: () => Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), prefix));
   return { path, cleanup: () => rm(path, { recursive: true, force: true }) };
+}
+
+/**
+ * Seals a PoW header by trying nonces (with the easy genesis bits 0x207fffff about half of all
+ * hashes meet the target, so this takes ~2 tries). Returns a new block; the input is unchanged.
+ */
+export function sealPow(block: Block): Block {
+  const target = compactToTarget(decodePowFields(block.header.engine).bits)!;
+  for (let nonce = 0; ; nonce++) {
+    const fields = decodePowFields(block.header.engine);
+    const header = { ...block.header, engine: encodePowFields({ ...fields, nonce }) };
+    if (hashToBigInt(headerHash(header)) <= target) return { ...block, header };
+  }
 }
