@@ -4,6 +4,7 @@
  * noble as the RFC 8032 reference (strict mode, to match OpenSSL) for tests and cross-checks.
  */
 import {
+  createHash,
   createPrivateKey,
   createPublicKey,
   type KeyObject,
@@ -39,12 +40,25 @@ export function publicKeyOf(secretKey: Uint8Array): Uint8Array {
   return ed25519.getPublicKey(secretKey);
 }
 
+// Signing keys are cached (by a hash of the seed, so no secret becomes a map key) so repeated
+// signing (load generators, producers) skips DER parsing.
+const privateKeyCache = new Map<string, KeyObject>();
+const PRIVATE_KEY_CACHE_MAX = 1024;
+
 function privateKeyObject(secretKey: Uint8Array): KeyObject {
   if (secretKey.length !== SECRET_KEY_SIZE) throw new RangeError("ed25519 secret key must be 32 bytes");
-  const der = new Uint8Array(PKCS8_PREFIX.length + 32);
-  der.set(PKCS8_PREFIX);
-  der.set(secretKey, PKCS8_PREFIX.length);
-  return createPrivateKey({ key: Buffer.from(der), format: "der", type: "pkcs8" });
+  const id = createHash("sha256").update(secretKey).digest("base64");
+  let key = privateKeyCache.get(id);
+  if (key === undefined) {
+    const der = new Uint8Array(PKCS8_PREFIX.length + 32);
+    der.set(PKCS8_PREFIX);
+    der.set(secretKey, PKCS8_PREFIX.length);
+    key = createPrivateKey({ key: Buffer.from(der), format: "der", type: "pkcs8" });
+    der.fill(0);
+    if (privateKeyCache.size >= PRIVATE_KEY_CACHE_MAX) privateKeyCache.clear();
+    privateKeyCache.set(id, key);
+  }
+  return key;
 }
 
 const publicKeyCache = new Map<string, KeyObject>();
