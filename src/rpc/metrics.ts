@@ -31,7 +31,7 @@ export interface NodeMetricsOptions {
 export function createNodeMetrics(options: NodeMetricsOptions = {}): NodeMetrics {
   const registry = new Registry();
   const registers = [registry];
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: "chainlab_" });
+  if (options.defaultMetrics ?? true) addDefaultMetrics(registry);
   return {
     registry,
     headHeight: new Gauge({
@@ -98,4 +98,17 @@ export function createNodeMetrics(options: NodeMetricsOptions = {}): NodeMetrics
       registers,
     }),
   };
+}
+
+/** prom-client's gauges named `*_total`, which `promtool check metrics` rejects (it also exports
+ * `chainlab_nodejs_active_resources` and `_handles` / `_requests` gauges without the suffix). */
+const NON_COUNTER_TOTALS = [
+  "chainlab_nodejs_active_handles_total",
+  "chainlab_nodejs_active_requests_total",
+  "chainlab_nodejs_active_resources_total",
+];
+
+function addDefaultMetrics(registry: Registry): void {
+  collectDefaultMetrics({ register: registry, prefix: "chainlab_" });
+  for (const name of NON_COUNTER_TOTALS) registry.removeSingleMetric(name);
 }

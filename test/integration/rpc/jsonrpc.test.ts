@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RpcClientError, readAuditLog } from "../../../src/rpc/index.ts";
+import { parseExposition } from "../../unit/rpc/exposition.ts";
 import { type Harness, rawRequest, rpcBody, startHarness } from "./harness.ts";
 
 type Resp = {
@@ -191,6 +192,7 @@ describe("server options", () => {
       const m = await fetch(`${h.url}/metrics`);
       expect(m.status).toBe(200);
       expect(m.headers.get("content-type")).toContain("text/plain");
+      expect(parseExposition(await m.text()).has("chainlab_rpc_requests_total")).toBe(true);
       expect(await (await fetch(`${h.url}/health`)).json()).toEqual({ status: "ok", height: 7 });
     } finally {
       await h.close();
