@@ -5,7 +5,7 @@
 import { addressBytesOf } from "../crypto/address.ts";
 import { U64_MAX } from "./encoding.ts";
 import { TxError } from "./errors.ts";
-import type { StateOverlay } from "./state.ts";
+import { StateOverlay } from "./state.ts";
 import { type Tx, TxKind, verifyTxNotExpired } from "./tx.ts";
 
 /** Applies a tx kind other than transfer (owned by the consensus engine). */
@@ -45,8 +45,14 @@ export function applyTx(state: StateOverlay, tx: Tx, height: number, engineTx?: 
     return tx.fee;
   }
   if (engineTx === undefined) throw new TxError("TX_UNSUPPORTED_KIND", `no handler for tx kind ${tx.kind}`);
-  state.setAccount(from, { balance: sender.balance - tx.fee, nonce: sender.nonce + 1 });
-  engineTx(tx, state, height);
+  // The handler may throw after writing: run it on a scratch overlay so a rejected tx changes nothing.
+  const scratch = new StateOverlay(state);
+  scratch.setAccount(from, { balance: sender.balance - tx.fee, nonce: sender.nonce + 1 });
+  engineTx(tx, scratch, height);
+  for (const c of scratch.changes()) {
+    if (c.value === undefined) state.delete(c.key);
+    else state.put(c.key, c.value);
+  }
   return tx.fee;
 }
 
