@@ -1,0 +1,212 @@
+/**
+ * bench:pow — the PoW miner against its baselines, in one run:
+ *   - the wasm kernel's hashes/s on one worker, and on all workers together;
+ *   - a createHash-per-nonce loop and a plain JS midstate loop (same 156-byte header);
+ *   - `openssl speed -seconds 3 -bytes 80 sha256` converted to hashes/s, if openssl is on the PATH;
+ * and the ratios kernel / OpenSSL (goal >= 1.25), kernel / createHash (goal >= 16) and
+ * all workers / one (goal >= 1.8 on 2 cores).
+ *
+ *   npm run bench:pow -- [--seconds 3] [--threads N] [--json]
+ */
+import { spawnSync } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { availableParallelism, loadavg } from "node:os";
+import { parseArgs } from "node:util";
+import { NONCE_OFFSET, NONCE_WORD } from "../src/consensus/pow/layout.ts";
+import { createMinerPool, createPowKernel } from "../src/consensus/pow/miner/index.ts";
+import { K256, splitHeader } from "../src/consensus/pow/miner/sha256.ts";
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: "string", default: "3" },
+    threads: { type: "string" },
+    json: { type: "boolean", default: false },
+  },
+});
+const SECONDS = Number(values.seconds);
+const THREADS = values.threads ? Number(values.threads) : availableParallelism();
+const log = (msg: string): void => {
+  if (!values.json) process.stderr.write(`${msg}\n`);
+};
+const header = randomBytes(156);
+
+/** Runs `step` (which does `batch` hashes) for about `ms` milliseconds; returns hashes/s. */
+function timeLoop(ms: number, batch: number, step: () => void): number {
+  const t0 = performance.now();
+  let n = 0;
+  let t = t0;
+  while (t - t0 < ms) {
+    step();
+    n += batch;
+    t = performance.now();
+  }
+  return (n * 1000) / (t - t0);
+}
+
+function createHashLoop(): number {
+  const buf = Buffer.from(header);
+  let nonce = 0;
+  const step = (): void => {
+    for (let i = 0; i < 1000; i++) {
+      buf.writeUInt32BE(nonce++ >>> 0, NONCE_OFFSET);
+      createHash("sha256").update(buf).digest();
+    }
+  };
+  timeLoop(300, 1000, step); // warm-up
+  return timeLoop(1000, 1000, step);
+}
+
+/** A plain JS midstate loop: one full compression of the final block per nonce, no precomputation. */
+function jsMidstateBatch(
+  ms: Int32Array,
+  block: Int32Array,
+  k: Int32Array,
+  w: Int32Array,
+  n0: number,
+): number {
+  let sink = 0;
+  for (let nonce = n0; nonce < n0 + 1000; nonce++) {
+    for (let i = 0; i < 16; i++) w[i] = block[i]!;
+    w[NONCE_WORD] = nonce;
+    for (let t = 16; t < 64; t++) {
+      const x = w[t - 15]!;
+      const y = w[t - 2]!;
+      const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
+      const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
+      w[t] = (s1 + w[t - 7]! + s0 + w[t - 16]!) | 0;
+    }
+    let a = ms[0]!;
+    let b = ms[1]!;
+    let c = ms[2]!;
+    let d = ms[3]!;
+    let e = ms[4]!;
+    let f = ms[5]!;
+    let g = ms[6]!;
+    let h = ms[7]!;
+    for (let t = 0; t < 64; t++) {
+      const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
+      const t1 = (h + S1 + ((e & f) ^ (~e & g)) + k[t]! + w[t]!) | 0;
+      const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
+      const t2 = (S0 + ((a & b) ^ (a & c) ^ (b & c))) | 0;
+      h = g;
+      g = f;
+      f = e;
+      e = (d + t1) | 0;
+      d = c;
+      c = b;
+      b = a;
+      a = (t1 + t2) | 0;
+    }
+    sink ^= (a + ms[0]!) | 0;
+  }
+  return sink;
+}
+
+function jsMidstateLoop(): number {
+  const { midstate, block } = splitHeader(header);
+  const [ms, blk, k, w] = [
+    Int32Array.from(midstate),
+    Int32Array.from(block),
+    Int32Array.from(K256),
+    new Int32Array(64),
+  ];
+  let nonce = 0;
+  let sink = 0;
+  const step = (): void => {
+    sink ^= jsMidstateBatch(ms, blk, k, w, nonce);
+    nonce += 1000;
+  };
+  timeLoop(300, 1000, step); // warm-up
+  const rate = timeLoop(1000, 1000, step);
+  return sink === 0.5 ? 0 : rate;
+}
+
+function opensslOneShot(): number | null {
+  const run = spawnSync("openssl", ["speed", "-seconds", "3", "-bytes", "80", "sha256"], {
+    encoding: "utf8",
+  });
+  if (run.error || run.status !== 0) return null;
+  const line = run.stdout.split("\n").find((l) => /^sha256\s+[\d.]+k\s*$/.test(l));
+  if (!line) return null;
+  const kBps = Number(line.trim().split(/\s+/)[1]!.replace(/k$/, ""));
+  return (kBps * 1000) / 80;
+}
+
+/** A pool measurement: hashes/s, and the CPU the process got meanwhile (cores busy, hashes per CPU-second). */
+interface PoolRate {
+  hps: number;
+  cores: number;
+  perCpuSecond: number;
+}
+
+/** Hashes/s of a pool of `threads` workers mining an unreachable target, after a warm-up. */
+async function poolRate(threads: number): Promise<PoolRate> {
+  const pool = createMinerPool({ threads });
+  await pool.ready();
+  const job = pool.mine({ header, target: 0n });
+  await new Promise((r) => setTimeout(r, 1500)); // wasm tier-up to the optimizing compiler
+  const [h0, t0, c0] = [pool.hashes(), performance.now(), process.cpuUsage()];
+  await new Promise((r) => setTimeout(r, SECONDS * 1000));
+  const [h1, t1, c1] = [pool.hashes(), performance.now(), process.cpuUsage(c0)];
+  await pool.stop();
+  await job;
+  const cpuSeconds = (c1.user + c1.system) / 1e6;
+  const hashes = h1 - h0;
+  return {
+    hps: (hashes * 1000) / (t1 - t0),
+    cores: (cpuSeconds * 1000) / (t1 - t0),
+    perCpuSecond: hashes / cpuSeconds,
+  };
+}
+
+const fmt = (hps: number | null): string => (hps === null ? "n/a" : `${(hps / 1e6).toFixed(2)} M hashes/s`);
+const ratio = (a: number, b: number | null): number | null => (b ? a / b : null);
+const verdict = (r: number | null, goal: number): string =>
+  r === null ? "n/a" : `${r.toFixed(2)}  (goal >= ${goal}: ${r >= goal ? "met" : "MISSED"})`;
+
+const cpuNote = (r: PoolRate): string =>
+  `(got ${r.cores.toFixed(2)} cores of CPU; ${(r.perCpuSecond / 1e6).toFixed(2)} M hashes per CPU-second)`;
+
+const simd = createPowKernel().simd;
+const load = loadavg()
+  .map((l) => l.toFixed(2))
+  .join(" ");
+log(
+  `bench:pow  node ${process.version}, ${availableParallelism()} cores (load ${load}), ${simd ? "SIMD" : "scalar"} kernel`,
+);
+const createHashHps = createHashLoop();
+log(`  createHash per nonce        ${fmt(createHashHps)}`);
+const jsMidstateHps = jsMidstateLoop();
+log(`  plain JS midstate loop      ${fmt(jsMidstateHps)}`);
+const opensslOneShotHps = opensslOneShot();
+log(`  openssl speed -bytes 80     ${fmt(opensslOneShotHps)}`);
+const one = await poolRate(1);
+const kernelPerWorkerHps = one.hps;
+log(`  kernel, one worker          ${fmt(kernelPerWorkerHps)}   ${cpuNote(one)}`);
+const all = await poolRate(THREADS);
+const allWorkersHps = all.hps;
+log(`  kernel, ${THREADS} workers           ${fmt(allWorkersHps)}   ${cpuNote(all)}`);
+const ratios = {
+  kernelOverOpenssl: ratio(kernelPerWorkerHps, opensslOneShotHps),
+  kernelOverCreateHash: ratio(kernelPerWorkerHps, createHashHps),
+  allOverOne: ratio(allWorkersHps, kernelPerWorkerHps),
+};
+log("ratios:");
+log(`  kernel / openssl one-shot   ${verdict(ratios.kernelOverOpenssl, 1.25)}`);
+log(`  kernel / createHash         ${verdict(ratios.kernelOverCreateHash, 16)}`);
+log(`  all workers / one           ${verdict(ratios.allOverOne, 1.8)}`);
+
+if (values.json) {
+  const result = {
+    kernelPerWorkerHps,
+    allWorkersHps,
+    workers: THREADS,
+    createHashHps,
+    jsMidstateHps,
+    opensslOneShotHps,
+    kernel: simd ? "simd" : "scalar",
+    ratios,
+    cpu: { loadavg: loadavg(), oneWorker: one, allWorkers: all },
+  };
+  console.log(JSON.stringify(result));
+}
