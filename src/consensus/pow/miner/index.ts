@@ -19,4 +19,5 @@ export {
   type MinerPool,
   type MinerPoolOptions,
 } from "./pool.ts";
+export { createPoolSealer } from "./pool-sealer.ts";
 export { compress, type HeaderTemplate, splitHeader } from "./sha256.ts";

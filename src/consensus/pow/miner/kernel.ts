@@ -66,7 +66,7 @@ export function targetToWords(target: bigint): Uint32Array {
 /** Compiles and instantiates a kernel (SIMD when supported unless `simd: false`). */
 export function createPowKernel(options: KernelOptions = {}): PowKernel {
   const useSimd = options.simd ?? simdSupported();
-  const shape: KernelShape = { simd: useSimd, streams: options.streams ?? 2 };
+  const shape: KernelShape = { simd: useSimd, streams: options.streams ?? 1 };
   const api = wasm();
   const ex = new api.Instance(new api.Module(generateKernel(shape)), {}).exports as KernelExports;
   const mem = new Uint32Array(ex.memory.buffer);
