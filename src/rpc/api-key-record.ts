@@ -1,4 +1,5 @@
 /** The stored shape of an API key, its public view, and its status at a given time (pure). */
+import { ApiKeyError } from "./errors.ts";
 import type { SealedSecret } from "./secret-box.ts";
 import type { Scope } from "./types.ts";
 
@@ -80,3 +81,28 @@ export function toApiKeyView(record: ApiKeyRecord, now: number): ApiKeyView {
 
 /** Key ids look like `k_` + 12 lowercase hex chars. */
 export const API_KEY_ID_PATTERN = /^k_[0-9a-f]{12}$/;
+
+const LABEL_PATTERN = /^[\x20-\x7e]{1,64}$/;
+const MAX_DURATION_MS = 10 * 365 * 24 * 3600 * 1000;
+
+/** A label is 1 to 64 printable ASCII characters (it is shown in lists and the audit log). */
+export function checkLabel(label: unknown): string {
+  if (typeof label !== "string" || !LABEL_PATTERN.test(label)) {
+    throw new ApiKeyError("APIKEY_BAD_LABEL", "label: expected 1 to 64 printable ASCII characters");
+  }
+  return label;
+}
+
+/** A TTL or overlap: an integer number of ms in [min, 10 years], else APIKEY_BAD_TTL. */
+export function checkDuration(ms: unknown, what: string, min: number): number {
+  if (typeof ms !== "number" || !Number.isSafeInteger(ms) || ms < min || ms > MAX_DURATION_MS) {
+    throw new ApiKeyError(
+      "APIKEY_BAD_TTL",
+      `${what}: expected an integer number of ms in [${min}, ${MAX_DURATION_MS}]`,
+      {
+        got: ms,
+      },
+    );
+  }
+  return ms;
+}

@@ -11,6 +11,8 @@ import {
   type ApiKeyStatus,
   type ApiKeyView,
   apiKeyStatus,
+  checkDuration,
+  checkLabel,
   toApiKeyView,
 } from "./api-key-record.ts";
 import type { AuditLog } from "./audit.ts";
@@ -76,9 +78,6 @@ export interface ApiKeyStore {
   flush(): Promise<void>;
   close(): Promise<void>;
 }
-
-const LABEL_PATTERN = /^[\x20-\x7e]{1,64}$/;
-const MAX_DURATION_MS = 10 * 365 * 24 * 3600 * 1000;
 
 /** Loads every record into memory and returns the store. */
 export async function openApiKeyStore(deps: ApiKeyStoreDeps): Promise<ApiKeyStore> {
@@ -177,7 +176,7 @@ export async function openApiKeyStore(deps: ApiKeyStoreDeps): Promise<ApiKeyStor
       serialize(async () => {
         const scopes = parseScopes(opts.scopes);
         const label = checkLabel(opts.label);
-        const ttl = opts.ttlMs === undefined ? null : checkDuration(opts.ttlMs, "ttlMs", "APIKEY_BAD_TTL", 1);
+        const ttl = opts.ttlMs === undefined ? null : checkDuration(opts.ttlMs, "ttlMs", 1);
         const { record, secret } = newRecord(scopes, label, 1, ttl === null ? null : clock.now() + ttl);
         await db.put(record.id, record);
         records.set(record.id, record);
@@ -195,7 +194,7 @@ export async function openApiKeyStore(deps: ApiKeyStoreDeps): Promise<ApiKeyStor
       }),
     rotate: (id, opts) =>
       serialize(async () => {
-        const overlapMs = checkDuration(opts.overlapMs, "overlapMs", "APIKEY_BAD_TTL", 0);
+        const overlapMs = checkDuration(opts.overlapMs, "overlapMs", 0);
         const old = mustGet(id);
         const now = clock.now();
         const status = observe(old, now);
@@ -297,20 +296,4 @@ export async function openApiKeyStore(deps: ApiKeyStoreDeps): Promise<ApiKeyStor
       secrets.clear();
     },
   };
-}
-
-function checkLabel(label: unknown): string {
-  if (typeof label !== "string" || !LABEL_PATTERN.test(label)) {
-    throw new ApiKeyError("APIKEY_BAD_LABEL", "label: expected 1 to 64 printable ASCII characters");
-  }
-  return label;
-}
-
-function checkDuration(ms: unknown, what: string, code: "APIKEY_BAD_TTL", min: number): number {
-  if (typeof ms !== "number" || !Number.isSafeInteger(ms) || ms < min || ms > MAX_DURATION_MS) {
-    throw new ApiKeyError(code, `${what}: expected an integer number of ms in [${min}, ${MAX_DURATION_MS}]`, {
-      got: ms,
-    });
-  }
-  return ms;
 }
