@@ -19,7 +19,10 @@ export interface PowKernel {
   readonly lastHashes: number;
   /** Loads a template: midstate (8 words), final block (16 words, nonce word ignored), target (8 BE words). */
   setTemplate(midstate: ArrayLike<number>, block: ArrayLike<number>, target: ArrayLike<number>): void;
-  /** The first nonce in [start, start + count) (mod 2^32) whose hash <= target, or -1. */
+  /**
+   * The first nonce in [start, start + count) (mod 2^32) whose hash <= target, or -1. The kernel
+   * hashes whole groups, so `lastHashes` may exceed `count` by less than `groupSize`.
+   */
   search(start: number, count: number): number;
   /** Full hashes of the `groupSize` nonces from `start` into `out` (8 words per nonce), for tests. */
   hashGroup(start: number, out: Uint32Array): void;
@@ -125,7 +128,7 @@ export function createPowKernel(options: KernelOptions = {}): PowKernel {
         return -1;
       }
       lastHashes = (Math.floor(r / group) + 1) * group;
-      return (start + r) >>> 0;
+      return r < count ? (start + r) >>> 0 : -1;
     },
     hashGroup(start, out) {
       ex.hashGroup(start | 0);

@@ -31,6 +31,8 @@ function kernelHash(k: PowKernel, nonce: number, out: Uint32Array): Uint32Array 
 const kernels: [string, PowKernel][] = [
   ["simd", createPowKernel({ simd: true })],
   ["scalar", createPowKernel({ simd: false })],
+  ["simd, 2 interleaved streams", createPowKernel({ simd: true, streams: 2 })],
+  ["scalar, 3 interleaved streams", createPowKernel({ simd: false, streams: 3 })],
 ];
 
 describe("sha256 pieces", () => {
@@ -38,6 +40,7 @@ describe("sha256 pieces", () => {
     expect(simdSupported()).toBe(true);
     expect(kernels[0]![1].simd).toBe(true);
     expect(kernels[1]![1].simd).toBe(false);
+    expect(kernels.map(([, k]) => k.groupSize)).toEqual([4, 1, 8, 3]);
   });
 
   it.each(vectors.vectors)("JS compression matches FIPS 180 vector %#", (v) => {
@@ -94,24 +97,27 @@ describe("kernel against node:crypto", () => {
     expect(mismatches).toBe(0);
   }, 30_000);
 
-  it("scalar fallback equals the SIMD kernel, hash for hash", () => {
-    const [simd, scalar] = [kernels[0]![1], kernels[1]![1]];
-    const a = new Uint32Array(simd.groupSize * 8);
-    const b = new Uint32Array(scalar.groupSize * 8);
+  /** Full hashes of nonces start .. start + n - 1, 8 words each. */
+  function hashRange(k: PowKernel, start: number, n: number): Uint32Array {
+    const groups = Math.ceil(n / k.groupSize);
+    const out = new Uint32Array(groups * k.groupSize * 8);
+    for (let g = 0; g < groups; g++) {
+      k.hashGroup((start + g * k.groupSize) >>> 0, out.subarray(g * k.groupSize * 8));
+    }
+    return out.subarray(0, n * 8);
+  }
+
+  it.each(kernels.slice(1))("%s equals the SIMD kernel, hash for hash", (_, other) => {
+    const simd = kernels[0]![1];
+    const target = targetToWords(MAX_TARGET);
     let mismatches = 0;
     for (let t = 0; t < 512; t++) {
       const { midstate, block } = splitHeader(randomBytes(156));
-      const target = targetToWords(MAX_TARGET);
       simd.setTemplate(midstate, block, target);
-      scalar.setTemplate(midstate, block, target);
+      other.setTemplate(midstate, block, target);
       const start = randomBytes(4).readUInt32BE(0);
-      for (let g = 0; g < 64; g += simd.groupSize) {
-        simd.hashGroup((start + g) >>> 0, a);
-        for (let s = 0; s < simd.groupSize; s += scalar.groupSize) {
-          scalar.hashGroup((start + g + s) >>> 0, b);
-          for (let i = 0; i < b.length; i++) if (a[s * 8 + i] !== b[i]) mismatches++;
-        }
-      }
+      const [a, b] = [hashRange(simd, start, 64), hashRange(other, start, 64)];
+      for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) mismatches++;
     }
     expect(mismatches).toBe(0);
   });
@@ -144,7 +150,8 @@ describe("kernel search", () => {
       const expected = firstBelow(header, start, 4096, target);
       const got = k.search(start, 4096);
       expect(got).toBe(expected < 0 ? -1 : (start + expected) >>> 0);
-      expect(k.lastHashes).toBe(expected < 0 ? 4096 : Math.ceil((expected + 1) / k.groupSize) * k.groupSize);
+      const groups = expected < 0 ? Math.ceil(4096 / k.groupSize) : Math.ceil((expected + 1) / k.groupSize);
+      expect(k.lastHashes).toBe(groups * k.groupSize);
     }
   });
 

@@ -9,6 +9,7 @@ import {
 } from "../../../../../src/consensus/pow/layout.ts";
 import {
   createMinerPool,
+  createPoolSealer,
   type MinerPool,
   type MinerPoolOptions,
 } from "../../../../../src/consensus/pow/miner/index.ts";
@@ -188,5 +189,22 @@ describe("miner pool", () => {
     const target = 1n << 244n;
     const result = await pool.mine({ header: powHeader(), target });
     expect(toBigInt(sha256(result!.header))).toBeLessThanOrEqual(target);
+  });
+});
+
+describe("pool sealer", () => {
+  it("seals through the pool and returns null when aborted", async () => {
+    const sealer = createPoolSealer({ threads: 1 });
+    try {
+      const target = 1n << 244n;
+      const sealed = await sealer.seal(powHeader(), target, new AbortController().signal);
+      expect(toBigInt(sha256(sealed!))).toBeLessThanOrEqual(target);
+      const ac = new AbortController();
+      const pending = sealer.seal(powHeader(), 0n, ac.signal);
+      ac.abort();
+      expect(await pending).toBeNull();
+    } finally {
+      await sealer.close();
+    }
   });
 });
