@@ -28,6 +28,11 @@ export class Heap<T> {
     this.up(this.items.length - 1);
   }
 
+  /** Restores order after the next item's key changed in place (cheaper than pop + push). */
+  updateTop(): void {
+    if (this.items.length > 1) this.down(0);
+  }
+
   /** Removes and returns the next item in O(log n). */
   pop(): T | undefined {
     const items = this.items;

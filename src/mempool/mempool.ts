@@ -1,13 +1,19 @@
 /** createMempool: admission in a fixed order of checks, head-change bookkeeping and the public surface. */
-import { ChainlabError, TxError } from "../core/errors.ts";
+import { ChainlabError } from "../core/errors.ts";
 import { type Hash, toHex } from "../core/hash.ts";
 import { type Tx, txId, verifyTxNotExpired, verifyTxStatic } from "../core/tx.ts";
 import { addressBytesOf } from "../crypto/address.ts";
 import { MempoolError } from "./errors.ts";
 import { PoolIndex } from "./pool-index.ts";
-import { DEFAULT_REPLACE_BUMP_PERCENT, decodeInput, minReplacementFee } from "./rules.ts";
+import {
+  DEFAULT_REPLACE_BUMP_PERCENT,
+  decodeInput,
+  verifyFunds,
+  verifyNonceWindow,
+  verifyReplacementFee,
+} from "./rules.ts";
 import { type SelectOptions, selectFromQueues } from "./select.ts";
-import type { PoolEntry } from "./sender-queue.ts";
+import type { PoolEntry, SenderQueue } from "./sender-queue.ts";
 import type {
   AddResult,
   HeadChange,
@@ -41,6 +47,8 @@ export function createMempool(options: MempoolOptions, deps: MempoolDeps): Mempo
   const rejectionCounts: Record<string, number> = {};
   const listeners = new Set<(event: MempoolAddedEvent) => void>();
   let seq = 0;
+  // Head height the senders' head-state views were last synced at; see selectForBlock.
+  let syncedHeight = deps.headHeight();
 
   function admit(input: Tx | Uint8Array, reinjected: boolean): AddResult {
     const { tx, bytes } = decodeInput(input);
@@ -59,61 +67,18 @@ export function createMempool(options: MempoolOptions, deps: MempoolDeps): Mempo
     if (known !== undefined && (known.accountNonce !== account.nonce || known.balance !== account.balance)) {
       index.sync(known, account, nextHeight);
     }
-    if (tx.nonce < account.nonce) {
-      throw new TxError("TX_NONCE_TOO_LOW", `nonce ${tx.nonce} is below the account nonce ${account.nonce}`, {
-        got: tx.nonce,
-        expected: account.nonce,
-      });
-    }
-    const maxNonce = account.nonce + maxFutureGap;
-    if (tx.nonce > maxNonce) {
-      throw new MempoolError("MEMPOOL_NONCE_GAP", `nonce ${tx.nonce} is beyond the queue limit ${maxNonce}`, {
-        got: tx.nonce,
-        max: maxNonce,
-      });
-    }
+    verifyNonceWindow(tx, account.nonce, maxFutureGap);
     const sender = index.senders.get(senderKey);
     const existing = sender?.get(tx.nonce);
-    if (existing !== undefined) {
-      const required = minReplacementFee(existing.tx.fee, bumpPercent);
-      if (tx.fee < required) {
-        throw new MempoolError(
-          "MEMPOOL_REPLACEMENT_UNDERPRICED",
-          `replacing nonce ${tx.nonce} needs a fee of at least ${required}, got ${tx.fee}`,
-          { got: tx.fee.toString(), expected: required.toString() },
-        );
-      }
-    }
+    if (existing !== undefined) verifyReplacementFee(tx, existing.tx, bumpPercent);
     const cost = tx.amount + tx.fee;
-    const required = (sender?.totalCost ?? 0n) - (existing?.cost ?? 0n) + cost;
-    if (required > account.balance) {
-      throw new TxError(
-        "TX_INSUFFICIENT_FUNDS",
-        `balance ${account.balance} does not cover ${required} for this and the sender's pool txs`,
-        { got: account.balance.toString(), expected: required.toString() },
-      );
-    }
+    verifyFunds(account.balance, (sender?.totalCost ?? 0n) - (existing?.cost ?? 0n) + cost);
     if (existing === undefined && (sender?.size ?? 0) >= maxPerSender) {
       throw new MempoolError("MEMPOOL_SENDER_LIMIT", `sender already has ${maxPerSender} txs in the pool`, {
         max: maxPerSender,
       });
     }
-    if (existing === undefined && index.size >= maxTxs) {
-      const victim = index.victim();
-      const wouldGap = victim !== undefined && victim.sender === sender && victim.tx.nonce < tx.nonce;
-      if (victim === undefined || victim.tx.fee >= tx.fee || wouldGap) {
-        throw new MempoolError(
-          "MEMPOOL_POOL_FULL",
-          `pool is full (${maxTxs} txs) and fee ${tx.fee} is too low`,
-          {
-            max: maxTxs,
-            got: tx.fee.toString(),
-          },
-        );
-      }
-      index.remove(victim, "evicted");
-      log?.debug({ id: victim.key, fee: victim.tx.fee.toString() }, "evicted tx");
-    }
+    if (existing === undefined && index.size >= maxTxs) makeRoom(tx, sender);
     if (existing !== undefined) index.remove(existing, "replaced");
 
     const queue = index.senderFor(address, senderKey, account);
@@ -122,6 +87,7 @@ export function createMempool(options: MempoolOptions, deps: MempoolDeps): Mempo
       id,
       key,
       bytes,
+      feeKey: Number(tx.fee),
       cost,
       seq: seq++,
       sender: queue,
@@ -133,6 +99,25 @@ export function createMempool(options: MempoolOptions, deps: MempoolDeps): Mempo
     const result: AddResult = existing === undefined ? { id, status } : { id, status, replaced: existing.id };
     emit({ ...result, tx, reinjected });
     return result;
+  }
+
+  /** Evicts the cheapest sender tail for `tx`, or throws MEMPOOL_POOL_FULL if `tx` can't outbid it. */
+  function makeRoom(tx: Tx, sender: SenderQueue | undefined): void {
+    const victim = index.victim();
+    // Evicting the sender's own lower nonce would leave `tx` stranded behind a gap.
+    const wouldGap = victim !== undefined && victim.sender === sender && victim.tx.nonce < tx.nonce;
+    if (victim === undefined || victim.tx.fee >= tx.fee || wouldGap) {
+      throw new MempoolError(
+        "MEMPOOL_POOL_FULL",
+        `pool is full (${maxTxs} txs) and fee ${tx.fee} outbids no tx`,
+        {
+          max: maxTxs,
+          got: tx.fee.toString(),
+        },
+      );
+    }
+    index.remove(victim, "evicted");
+    log?.debug({ id: victim.key, fee: victim.tx.fee.toString() }, "evicted tx");
   }
 
   function emit(event: MempoolAddedEvent): void {
@@ -167,10 +152,7 @@ export function createMempool(options: MempoolOptions, deps: MempoolDeps): Mempo
         if (entry !== undefined) index.remove(entry, "included");
       }
     }
-    const nextHeight = deps.headHeight() + 1;
-    let dropped = 0;
-    for (const s of [...index.senders.values()])
-      dropped += index.sync(s, deps.getAccount(s.address), nextHeight);
+    const dropped = syncAll();
     let reinjected = 0;
     const back = [...change.disconnected].sort((a, b) => a.header.height - b.header.height);
     for (const block of back) {
@@ -187,6 +169,25 @@ export function createMempool(options: MempoolOptions, deps: MempoolDeps): Mempo
     log?.debug({ included: included.size, dropped, reinjected, size: index.size }, "head changed");
   }
 
+  /** Re-reads every sender's account at the head; returns how many txs became invalid. */
+  function syncAll(): number {
+    syncedHeight = deps.headHeight();
+    let dropped = 0;
+    for (const s of [...index.senders.values()]) {
+      dropped += index.sync(s, deps.getAccount(s.address), syncedHeight + 1);
+    }
+    return dropped;
+  }
+
+  // Templates use the views synced by onHeadChanged; a head that moved without it forces a resync.
+  function selectForBlock(opts: SelectOptions): Tx[] {
+    if (deps.headHeight() !== syncedHeight) {
+      const dropped = syncAll();
+      log?.warn({ height: syncedHeight, dropped }, "head moved without onHeadChanged; resynced the pool");
+    }
+    return selectFromQueues(index.senders.values(), opts);
+  }
+
   function pendingNonce(address: Uint8Array): number {
     let nonce = deps.getAccount(address).nonce;
     const s = index.senders.get(toHex(address));
@@ -200,7 +201,7 @@ export function createMempool(options: MempoolOptions, deps: MempoolDeps): Mempo
     add,
     onHeadChanged,
     pendingNonce,
-    selectForBlock: (opts: SelectOptions) => selectFromQueues(index.senders.values(), deps.getAccount, opts),
+    selectForBlock,
     get: (id: Hash) => index.byId.get(toHex(id))?.tx,
     has: (id: Hash) => index.byId.has(toHex(id)),
     get size() {

@@ -2,14 +2,15 @@
 import type { Account } from "../core/account.ts";
 import { Heap } from "./heap.ts";
 import { isExpiredAt } from "./rules.ts";
-import { type PoolEntry, SenderQueue } from "./sender-queue.ts";
+import { compareFees, type PoolEntry, SenderQueue } from "./sender-queue.ts";
 
 /** Why a tx left the pool without being rejected at the door. */
 export type RemovalReason = "included" | "replaced" | "evicted" | "stale_nonce" | "expired" | "unaffordable";
 
 /** Eviction order: lowest fee first; among equal fees the newest arrival goes first. */
 function evictsBefore(a: PoolEntry, b: PoolEntry): boolean {
-  return a.tx.fee < b.tx.fee || (a.tx.fee === b.tx.fee && a.seq > b.seq);
+  const c = compareFees(a, b);
+  return c < 0 || (c === 0 && a.seq > b.seq);
 }
 
 // Stale heap items (entries no longer a tail, or gone) are dropped lazily; rebuild past this slack.

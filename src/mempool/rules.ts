@@ -1,6 +1,7 @@
 /** Small pool rules shared by admission, head changes and block templates. */
 import { DecodeError, TxError } from "../core/errors.ts";
 import { decodeTx, encodeTx, type Tx } from "../core/tx.ts";
+import { MempoolError } from "./errors.ts";
 
 /** Default minimum fee bump, in percent, for replacing a tx with the same sender and nonce. */
 export const DEFAULT_REPLACE_BUMP_PERCENT = 10;
@@ -35,5 +36,45 @@ export function decodeInput(input: Tx | Uint8Array): { tx: Tx; bytes: number } {
       throw new TxError("TX_MALFORMED", `malformed tx: ${err.message}`);
     }
     throw err;
+  }
+}
+
+/** Throws TX_NONCE_TOO_LOW below the account nonce (a replay) or MEMPOOL_NONCE_GAP too far above it. */
+export function verifyNonceWindow(tx: Tx, accountNonce: number, maxFutureGap: number): void {
+  if (tx.nonce < accountNonce) {
+    throw new TxError("TX_NONCE_TOO_LOW", `nonce ${tx.nonce} is below the account nonce ${accountNonce}`, {
+      got: tx.nonce,
+      expected: accountNonce,
+    });
+  }
+  const maxNonce = accountNonce + maxFutureGap;
+  if (tx.nonce > maxNonce) {
+    throw new MempoolError("MEMPOOL_NONCE_GAP", `nonce ${tx.nonce} is beyond the queue limit ${maxNonce}`, {
+      got: tx.nonce,
+      max: maxNonce,
+    });
+  }
+}
+
+/** Throws MEMPOOL_REPLACEMENT_UNDERPRICED unless `tx` outbids the held tx by the minimum bump. */
+export function verifyReplacementFee(tx: Tx, held: Tx, bumpPercent: number): void {
+  const required = minReplacementFee(held.fee, bumpPercent);
+  if (tx.fee < required) {
+    throw new MempoolError(
+      "MEMPOOL_REPLACEMENT_UNDERPRICED",
+      `replacing nonce ${tx.nonce} needs a fee of at least ${required}, got ${tx.fee}`,
+      { got: tx.fee.toString(), expected: required.toString() },
+    );
+  }
+}
+
+/** Throws TX_INSUFFICIENT_FUNDS when `balance` does not cover all of the sender's pool txs. */
+export function verifyFunds(balance: bigint, required: bigint): void {
+  if (required > balance) {
+    throw new TxError(
+      "TX_INSUFFICIENT_FUNDS",
+      `balance ${balance} does not cover ${required} for this and the sender's pool txs`,
+      { got: balance.toString(), expected: required.toString() },
+    );
   }
 }

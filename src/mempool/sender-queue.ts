@@ -10,6 +10,8 @@ export interface PoolEntry {
   key: string;
   /** Size of the canonical encoding. */
   bytes: number;
+  /** The fee as a double: orders exactly below 2^53 and monotonically above, so heaps compare numbers. */
+  feeKey: number;
   /** amount + fee: what the tx takes from the sender's balance. */
   cost: bigint;
   /** Arrival order; breaks fee ties so earlier txs win. */
@@ -18,6 +20,12 @@ export interface PoolEntry {
   removed: boolean;
   /** Whether the eviction heap currently holds this entry. */
   inEvictionHeap: boolean;
+}
+
+/** Sign of fee(a) - fee(b); compares the doubles first and the exact bigints only on a tie. */
+export function compareFees(a: PoolEntry, b: PoolEntry): number {
+  if (a.feeKey !== b.feeKey) return a.feeKey - b.feeKey;
+  return a.tx.fee === b.tx.fee ? 0 : a.tx.fee > b.tx.fee ? 1 : -1;
 }
 
 /** A sender's txs sorted by nonce, and the head-state view (nonce, balance) they were checked against. */

@@ -70,7 +70,7 @@ export interface MempoolAddedEvent extends AddResult {
 export interface Mempool {
   /** Admits a tx or throws TxError / MempoolError with a stable code. */
   add(input: Tx | Uint8Array): AddResult;
-  /** A fee-ordered, nonce-contiguous, affordable block template. */
+  /** A fee-ordered, nonce-contiguous, affordable block template against the head of the last head change. */
   selectForBlock(options: SelectOptions): Tx[];
   /** Drops included and now-invalid txs, re-injects txs of reorged-out blocks, promotes queued txs. */
   onHeadChanged(change: HeadChange): void;
