@@ -1,0 +1,119 @@
+/**
+ * The blocks and txs topics: validators that hand each message to the node (import or mempool) and
+ * map the outcome to a verdict, and the relay of locally mined blocks and locally submitted txs.
+ * Blocks that arrive from the network (gossip or sync) are remembered while they import, so the
+ * node's "block imported" event does not echo them back onto the topic.
+ */
+import type { ImportResult } from "../chain/chain.ts";
+import { type Block, decodeBlock, encodeBlock, headerHash } from "../core/block.ts";
+import { ChainlabError, DecodeError } from "../core/errors.ts";
+import { toHex } from "../core/hash.ts";
+import { encodeTx } from "../core/tx.ts";
+import { MempoolError } from "../mempool/index.ts";
+import { accept, type GossipValidation, ignore, reject } from "./gossip.ts";
+import type { P2PNode } from "./node-port.ts";
+
+/** Block errors that may be fine later or elsewhere: IGNORE, do not penalize. */
+const BLOCK_IGNORE_CODES = new Set(["BLOCK_TIMESTAMP_IN_FUTURE", "BLOCK_REORG_PAST_FINALITY"]);
+
+/**
+ * Tx errors that depend on our head state, which may lag or lead the sender's (a race, or the two
+ * sides of a reorg): IGNORE. Every other TxError is invalid anywhere and is a REJECT.
+ */
+const TX_IGNORE_CODES = new Set(["TX_NONCE_TOO_LOW", "TX_INSUFFICIENT_FUNDS", "TX_EXPIRED"]);
+
+/** Maps a thrown error to a verdict: typed errors are the peer's fault, anything else is ours. */
+function verdictOf(err: unknown, ignoreCodes: ReadonlySet<string>): GossipValidation {
+  if (err instanceof MempoolError) return ignore(err.code);
+  if (err instanceof DecodeError) return reject(err.code);
+  if (err instanceof ChainlabError) return ignoreCodes.has(err.code) ? ignore(err.code) : reject(err.code);
+  throw err;
+}
+
+/** Validation and relay of the core topics for one node. */
+export class ChainTopics {
+  private readonly node: P2PNode;
+  private readonly fromNetwork = new Set<string>();
+  private receivingTx = false;
+
+  constructor(node: P2PNode) {
+    this.node = node;
+  }
+
+  /** Imports `block` as coming from the network (not re-published by the relay). */
+  async importFromNetwork(
+    block: Block,
+    source: string,
+    hashHex = toHex(headerHash(block.header)),
+  ): Promise<ImportResult> {
+    this.fromNetwork.add(hashHex);
+    try {
+      return await this.node.importBlock(block, source);
+    } finally {
+      this.fromNetwork.delete(hashHex);
+    }
+  }
+
+  /**
+   * The blocks-topic validator. `onOrphan` starts the ancestor fetch from the sending peer.
+   */
+  async validateBlock(
+    data: Uint8Array,
+    from: string,
+    onOrphan: (peer: string, block: Block, result: ImportResult) => void,
+  ): Promise<GossipValidation> {
+    let block: Block;
+    try {
+      block = decodeBlock(data);
+    } catch (err) {
+      return verdictOf(err, BLOCK_IGNORE_CODES);
+    }
+    const hash = headerHash(block.header);
+    if (this.node.chain.view.getMeta(hash) !== undefined) return ignore("duplicate");
+    let result: ImportResult;
+    try {
+      result = await this.importFromNetwork(block, "gossip", toHex(hash));
+    } catch (err) {
+      return verdictOf(err, BLOCK_IGNORE_CODES);
+    }
+    switch (result.status) {
+      case "head":
+      case "side":
+        return accept(result.status);
+      case "duplicate":
+        return ignore("duplicate");
+      case "orphan":
+        onOrphan(from, block, result);
+        return ignore("orphan");
+    }
+  }
+
+  /** The txs-topic validator: mempool admission. */
+  validateTx(data: Uint8Array): GossipValidation {
+    this.receivingTx = true;
+    try {
+      this.node.submitTx(data);
+      return accept();
+    } catch (err) {
+      return verdictOf(err, TX_IGNORE_CODES);
+    } finally {
+      this.receivingTx = false;
+    }
+  }
+
+  /** Publishes locally produced blocks and locally submitted txs; returns the unsubscribe function. */
+  relay(publishBlock: (bytes: Uint8Array) => void, publishTx: (bytes: Uint8Array) => void): () => void {
+    const offBlock = this.node.onBlockImported((block, result) => {
+      if (this.fromNetwork.has(toHex(result.hash))) return;
+      publishBlock(encodeBlock(block));
+    });
+    const offTx = this.node.mempool.onAdded((e) => {
+      if (e.reinjected || this.receivingTx) return;
+      publishTx(encodeTx(e.tx));
+    });
+    return () => {
+      offBlock();
+      offTx();
+    };
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * Req/resp message encodings (canonical, big-endian, via core/encoding):
+ *   Status          genesisHash 32 | headHash 32 | headHeight u64 | finalizedHeight u64
+ *                   | weight u8-length-prefixed big-endian unsigned (<= 32 bytes, no leading zero)
+ *   BlocksByRange   startHeight u64 | count u16 (1..MAX_BLOCKS_PER_REQUEST)
+ *   BlocksByHash    count u16 (1..MAX_BLOCKS_PER_REQUEST) | hash 32 * count
+ *   Response chunk  code u8 | payload (OK: a status or a block encoding; errors: a UTF-8 message)
+ */
+import { Reader, Writer } from "../core/encoding.ts";
+import type { Hash } from "../core/hash.ts";
+
+/** Most blocks one blocks_by_range or blocks_by_hash request may ask for. */
+export const MAX_BLOCKS_PER_REQUEST = 64;
+/** Largest encoded status. */
+export const MAX_STATUS_SIZE = 32 + 32 + 8 + 8 + 1 + 32;
+/** Largest encoded block request (blocks_by_hash with the maximum count). */
+export const MAX_BLOCK_REQUEST_SIZE = 2 + 32 * MAX_BLOCKS_PER_REQUEST;
+/** Longest error message carried in a response chunk. */
+export const MAX_ERROR_MESSAGE = 256;
+
+/** Result codes of a response chunk. */
+export const ResponseCode = { ok: 0, badRequest: 1, rateLimited: 2, serverError: 3 } as const;
+export type ResponseCode = (typeof ResponseCode)[keyof typeof ResponseCode];
+
+/** What a node says about its chain in the status handshake. */
+export interface StatusMessage {
+  genesisHash: Hash;
+  headHash: Hash;
+  headHeight: number;
+  finalizedHeight: number;
+  /** Cumulative fork-choice weight of the head (work for PoW). */
+  weight: bigint;
+}
+
+/** A request for canonical blocks by height. */
+export interface RangeRequest {
+  startHeight: number;
+  count: number;
+}
+
+function bigintToBytes(v: bigint): Uint8Array {
+  if (v < 0n) throw new RangeError("weight must not be negative");
+  let hex = v === 0n ? "" : v.toString(16);
+  if (hex.length % 2 === 1) hex = `0${hex}`;
+  if (hex.length > 64) throw new RangeError("weight exceeds 256 bits");
+  return Uint8Array.from(hex.match(/../g) ?? [], (h) => Number.parseInt(h, 16));
+}
+
+function bytesToBigint(b: Uint8Array): bigint {
+  let v = 0n;
+  for (const x of b) v = (v << 8n) | BigInt(x);
+  return v;
+}
+
+export function encodeStatus(s: StatusMessage): Uint8Array {
+  return new Writer(MAX_STATUS_SIZE)
+    .fixed(s.genesisHash, 32)
+    .fixed(s.headHash, 32)
+    .uint(s.headHeight)
+    .uint(s.finalizedHeight)
+    .varBytes(bigintToBytes(s.weight), 1, 32)
+    .finish();
+}
+
+export function decodeStatus(bytes: Uint8Array): StatusMessage {
+  const r = new Reader(bytes, "status");
+  const genesisHash = r.fixed(32, "genesisHash");
+  const headHash = r.fixed(32, "headHash");
+  const headHeight = r.uint("headHeight");
+  const finalizedHeight = r.uint("finalizedHeight");
+  const w = r.varBytes(1, 32, "weight");
+  if (w.length > 0 && w[0] === 0) r.fail("weight has a leading zero byte");
+  r.end();
+  return { genesisHash, headHash, headHeight, finalizedHeight, weight: bytesToBigint(w) };
+}
+
+export function encodeRangeRequest(req: RangeRequest): Uint8Array {
+  return new Writer(10).uint(req.startHeight).u16(req.count).finish();
+}
+
+export function decodeRangeRequest(bytes: Uint8Array): RangeRequest {
+  const r = new Reader(bytes, "blocks_by_range request");
+  const startHeight = r.uint("startHeight");
+  const count = r.u16("count");
+  if (count === 0 || count > MAX_BLOCKS_PER_REQUEST) {
+    r.fail(`count ${count} is outside 1..${MAX_BLOCKS_PER_REQUEST}`, { got: count });
+  }
+  r.end();
+  return { startHeight, count };
+}
+
+export function encodeHashRequest(hashes: readonly Hash[]): Uint8Array {
+  const w = new Writer(2 + 32 * hashes.length).u16(hashes.length);
+  for (const h of hashes) w.fixed(h, 32);
+  return w.finish();
+}
+
+export function decodeHashRequest(bytes: Uint8Array): Hash[] {
+  const r = new Reader(bytes, "blocks_by_hash request");
+  const n = r.count(2, MAX_BLOCKS_PER_REQUEST, "count");
+  if (n === 0) r.fail("empty hash list");
+  const out: Hash[] = [];
+  for (let i = 0; i < n; i++) out.push(r.fixed(32, "hash"));
+  r.end();
+  return out;
+}
+
+/** A response chunk: result code and payload. */
+export function encodeChunk(code: ResponseCode, payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(1 + payload.length);
+  out[0] = code;
+  out.set(payload, 1);
+  return out;
+}
+
+/** Splits a response chunk; unknown codes are reported as server errors. */
+export function decodeChunk(chunk: Uint8Array): { code: number; payload: Uint8Array } {
+  if (chunk.length === 0) return { code: ResponseCode.serverError, payload: chunk };
+  return { code: chunk[0]!, payload: chunk.subarray(1) };
+}

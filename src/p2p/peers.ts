@@ -1,0 +1,202 @@
+/**
+ * The peer table: connected peers with their latest status and invalid-message count, the status
+ * check (another genesis means another chain: disconnect and ban), and bans for peers whose invalid
+ * messages pass the threshold or whose gossip score falls below the graylist threshold.
+ */
+import type { Libp2p, PeerId } from "@libp2p/interface";
+import type { Logger } from "pino";
+import { bytesEqual, type Hash, toHex } from "../core/hash.ts";
+import type { P2PEvents } from "./events.ts";
+import type { PeerGate } from "./gater.ts";
+import type { StatusMessage } from "./messages.ts";
+import type { P2PStats } from "./stats.ts";
+
+/** One connected peer as the manager tracks it. */
+export interface PeerRecord {
+  id: string;
+  peerId: PeerId;
+  connectedAt: number;
+  status: StatusMessage | undefined;
+  statusAt: number;
+  /** Invalid messages (decays by half every INVALID_HALF_LIFE_MS). */
+  invalid: number;
+  invalidAt: number;
+}
+
+/** A peer as peers() reports it. */
+export interface PeerInfo {
+  id: string;
+  addrs: string[];
+  direction: "inbound" | "outbound" | undefined;
+  connectedAt: number;
+  head: { hash: string; height: number; weight: string; finalizedHeight: number } | undefined;
+  score: number;
+  invalid: number;
+}
+
+/** How fast a peer's invalid count is forgiven. */
+const INVALID_HALF_LIFE_MS = 10 * 60_000;
+
+/** Dependencies of the peer manager. */
+export interface PeerManagerDeps {
+  gate: PeerGate;
+  stats: P2PStats;
+  events: P2PEvents;
+  log: Logger;
+  genesisHash: Hash;
+  banThreshold: number;
+  banDurationMs: number;
+  now?: () => number;
+}
+
+/** Connected peers, statuses, invalid counts and bans. */
+export class PeerManager {
+  private readonly deps: PeerManagerDeps;
+  private readonly records = new Map<string, PeerRecord>();
+  private libp2p: Libp2p | undefined;
+  private gossipScore: (peer: string) => number = () => 0;
+  private readonly now: () => number;
+
+  constructor(deps: PeerManagerDeps) {
+    this.deps = deps;
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** Binds the host and the gossip score source once libp2p exists. */
+  attach(libp2p: Libp2p, gossipScore: (peer: string) => number): void {
+    this.libp2p = libp2p;
+    this.gossipScore = gossipScore;
+  }
+
+  added(peerId: PeerId): PeerRecord {
+    const id = peerId.toString();
+    let r = this.records.get(id);
+    if (r === undefined) {
+      r = {
+        id,
+        peerId,
+        connectedAt: this.now(),
+        status: undefined,
+        statusAt: 0,
+        invalid: 0,
+        invalidAt: this.now(),
+      };
+      this.records.set(id, r);
+    }
+    return r;
+  }
+
+  removed(peer: string): void {
+    this.records.delete(peer);
+  }
+
+  get(peer: string): PeerRecord | undefined {
+    return this.records.get(peer);
+  }
+
+  all(): PeerRecord[] {
+    return [...this.records.values()];
+  }
+
+  /** Records a peer's status; false (and the peer is dropped and banned) when it is on another chain. */
+  recordStatus(peerId: PeerId, status: StatusMessage): boolean {
+    if (!bytesEqual(status.genesisHash, this.deps.genesisHash)) {
+      this.ban(peerId.toString(), "GENESIS_MISMATCH", {
+        theirs: toHex(status.genesisHash),
+        ours: toHex(this.deps.genesisHash),
+      });
+      return false;
+    }
+    const r = this.added(peerId);
+    r.status = status;
+    r.statusAt = this.now();
+    this.deps.events.emit("peer:status", { peer: r.id, status });
+    return true;
+  }
+
+  /** The P5 application score gossipsub adds: our own penalties. */
+  appScore(peer: string): number {
+    if (this.deps.gate.banOf(peer) !== undefined) return -10_000;
+    return -200 * this.invalidOf(peer);
+  }
+
+  private invalidOf(peer: string): number {
+    const r = this.records.get(peer);
+    if (r === undefined) return 0;
+    const now = this.now();
+    r.invalid *= 0.5 ** ((now - r.invalidAt) / INVALID_HALF_LIFE_MS);
+    r.invalidAt = now;
+    return r.invalid;
+  }
+
+  /** Counts an invalid message from `peer`; bans it past the threshold. */
+  recordInvalid(peer: string, reason: string): void {
+    const r = this.records.get(peer);
+    if (r === undefined) return;
+    this.invalidOf(peer);
+    r.invalid += 1;
+    if (r.invalid >= this.deps.banThreshold - 1e-9) {
+      this.ban(peer, "TOO_MANY_INVALID_MESSAGES", { last: reason, invalid: Math.round(r.invalid) });
+    }
+  }
+
+  /** Bans peers whose gossip score fell below `graylist` (their messages no longer reach us). */
+  checkScores(graylist: number): void {
+    for (const r of this.records.values()) {
+      const score = this.gossipScore(r.id);
+      if (score < graylist) this.ban(r.id, "GOSSIP_SCORE_GRAYLISTED", { score: Math.round(score) });
+    }
+  }
+
+  /** Bans `peer` through the gater and closes its connections. */
+  ban(
+    peer: string,
+    reason: string,
+    data: Record<string, unknown> = {},
+    durationMs = this.deps.banDurationMs,
+  ): void {
+    const already = this.deps.gate.banOf(peer) !== undefined;
+    this.deps.gate.ban(peer, reason, durationMs);
+    if (!already) {
+      this.deps.stats.bans++;
+      this.deps.log.warn({ peer, reason, ...data, banMs: durationMs }, "banned peer");
+      this.deps.events.emit("peer:banned", { peer, reason, untilMs: this.now() + durationMs });
+    }
+    this.disconnect(peer, reason);
+  }
+
+  /** Closes every connection to `peer`, counting the reason. */
+  disconnect(peer: string, reason: string): void {
+    const libp2p = this.libp2p;
+    if (libp2p === undefined) return;
+    const conns = libp2p.getConnections().filter((c) => c.remotePeer.toString() === peer);
+    if (conns.length === 0) return;
+    this.deps.stats.count(this.deps.stats.disconnects, reason);
+    for (const c of conns) {
+      c.close().catch((err: Error) => c.abort(err));
+    }
+  }
+
+  /** The peer table as peers() reports it. */
+  info(): PeerInfo[] {
+    const libp2p = this.libp2p;
+    return this.all().map((r) => {
+      const conns = libp2p?.getConnections().filter((c) => c.remotePeer.toString() === r.id) ?? [];
+      const s = r.status;
+      return {
+        id: r.id,
+        addrs: conns.map((c) => c.remoteAddr.toString()),
+        direction: conns[0]?.direction,
+        connectedAt: r.connectedAt,
+        head: s && {
+          hash: toHex(s.headHash),
+          height: s.headHeight,
+          weight: s.weight.toString(),
+          finalizedHeight: s.finalizedHeight,
+        },
+        score: this.gossipScore(r.id),
+        invalid: Math.round(this.invalidOf(r.id) * 100) / 100,
+      };
+    });
+  }
+}

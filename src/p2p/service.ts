@@ -1,0 +1,362 @@
+/**
+ * The p2p service: composes the host, gossip router, req/resp protocols, peer manager, dialer and
+ * sync around one node, with a start/stop lifecycle and the control surface used by the node, the
+ * RPC and experiments (connect, partition/heal, gossip delay/drop, bans, stats).
+ */
+import type { PeerId, PrivateKey } from "@libp2p/interface";
+import { peerIdFromPrivateKey, peerIdFromString } from "@libp2p/peer-id";
+import type { Logger } from "pino";
+import { MAX_BLOCK_SIZE } from "../core/block.ts";
+import { ChainlabError, describeError } from "../core/errors.ts";
+import { MAX_TX_SIZE } from "../core/tx.ts";
+import { ChainTopics } from "./chain-topics.ts";
+import { PeerClient } from "./client.ts";
+import { Dialer, parseMultiaddr } from "./dialer.ts";
+import { P2PError } from "./errors.ts";
+import { P2PEvents } from "./events.ts";
+import { PeerGate } from "./gater.ts";
+import { GossipRouter, type TopicRegistration } from "./gossip.ts";
+import { createHost, type Host } from "./host.ts";
+import type { P2PNode } from "./node-port.ts";
+import { type P2POptions, type ResolvedP2POptions, resolveOptions } from "./options.ts";
+import { loadOrCreatePeerKey } from "./peer-key.ts";
+import { type PeerInfo, PeerManager } from "./peers.ts";
+import { localStatus, registerProtocols } from "./protocols.ts";
+import { PeerRateLimiter } from "./rate-limit.ts";
+import { BLOCK_INVALID_WEIGHT, SCORE_THRESHOLDS } from "./score-params.ts";
+import { P2PStats, type P2PStatsSnapshot } from "./stats.ts";
+import { SyncManager } from "./sync.ts";
+import { type ChainNames, chainNames, peerNetworkIds, scopedName } from "./topics.ts";
+
+/** Dependencies injected into the service. */
+export interface P2PDeps {
+  log: Logger;
+}
+
+/** The running network layer of one node. */
+export class P2PService {
+  /** This node's libp2p peer id (stable across restarts: the key lives in the data dir). */
+  readonly peerId: string;
+  /** Topic and protocol names of this chain. */
+  readonly names: ChainNames;
+  private readonly node: P2PNode;
+  private readonly opts: ResolvedP2POptions;
+  private readonly log: Logger;
+  private readonly privateKey: PrivateKey;
+  private readonly statsData = new P2PStats();
+  private readonly gate = new PeerGate();
+  private readonly events: P2PEvents;
+  private readonly router: GossipRouter;
+  private readonly topics: ChainTopics;
+  private readonly peerManager: PeerManager;
+  private host: Host | undefined;
+  private dialer: Dialer | undefined;
+  private sync: SyncManager | undefined;
+  private client: PeerClient | undefined;
+  private timers: NodeJS.Timeout[] = [];
+  private unsubscribe: (() => void)[] = [];
+  private state: "new" | "started" | "stopped" = "new";
+
+  /** Use createP2P(). */
+  constructor(node: P2PNode, opts: ResolvedP2POptions, privateKey: PrivateKey, deps: P2PDeps) {
+    this.node = node;
+    this.opts = opts;
+    this.privateKey = privateKey;
+    this.peerId = peerIdFromPrivateKey(privateKey).toString();
+    this.log = deps.log.child({ module: "p2p" });
+    this.names = chainNames(node.chain.genesisHash);
+    this.events = new P2PEvents((err) =>
+      this.log.error({ err: describeError(err) }, "p2p event listener failed"),
+    );
+    this.router = new GossipRouter({
+      stats: this.statsData,
+      log: this.log,
+      onInvalid: (peer, reason) => this.peerManager.recordInvalid(peer, reason),
+    });
+    this.topics = new ChainTopics(node);
+    this.peerManager = new PeerManager({
+      gate: this.gate,
+      stats: this.statsData,
+      events: this.events,
+      log: this.log,
+      genesisHash: node.chain.genesisHash,
+      banThreshold: opts.banThreshold,
+      banDurationMs: opts.banDurationMs,
+    });
+    this.router.register(this.names.blocksTopic, {
+      name: "blocks",
+      maxBytes: MAX_BLOCK_SIZE,
+      invalidWeight: BLOCK_INVALID_WEIGHT,
+      validate: (data, from) =>
+        this.topics.validateBlock(data, from, (p, b, r) => this.sync?.onOrphan(p, b, r)),
+    });
+    this.router.register(this.names.txsTopic, {
+      name: "txs",
+      maxBytes: MAX_TX_SIZE,
+      validate: (data) => this.topics.validateTx(data),
+    });
+  }
+
+  /** Adds an engine topic `/chainlab/<genesis8>/<name>/1` (before start); returns the full topic. */
+  registerTopic(reg: TopicRegistration): string {
+    const topic = scopedName(this.node.chain.genesisHash, reg.name);
+    this.router.register(topic, reg);
+    return topic;
+  }
+
+  /** Publishes on a registered engine topic by its short name. */
+  async publish(name: string, data: Uint8Array): Promise<void> {
+    await this.router.publish(scopedName(this.node.chain.genesisHash, name), data);
+  }
+
+  /** Subscribes to service events (peer connected/banned/status, sync done). */
+  on: P2PEvents["on"] = (name, listener) => this.events.on(name, listener);
+
+  private requireHost(): Host {
+    if (this.host === undefined || this.state !== "started")
+      throw new P2PError("P2P_NOT_STARTED", "p2p service is not running");
+    return this.host;
+  }
+
+  /** Builds and starts the host, registers protocols and topics, dials the bootstrap peers. */
+  async start(): Promise<void> {
+    if (this.state !== "new") throw new P2PError("P2P_ALREADY_STARTED", "p2p service can be started once");
+    const bootstrap = this.opts.bootstrap.map(parseMultiaddr);
+    const host = await createHost({
+      privateKey: this.privateKey,
+      listen: this.opts.listen,
+      announce: this.opts.announce,
+      gater: this.gate.gater(),
+      maxPeers: this.opts.maxPeers,
+      inboundConnectionsPerSecond: this.opts.inboundConnectionsPerSecond,
+      topics: this.router.scoreTopics(),
+      appScore: (peer) => this.peerManager.appScore(peer),
+    });
+    this.host = host;
+    const pubsub = host.services.pubsub;
+    this.peerManager.attach(host, (peer) =>
+      (pubsub as unknown as { getScore(p: string): number }).getScore(peer),
+    );
+    const client = new PeerClient(host, this.names, this.opts.requestTimeoutMs, this.statsData);
+    this.client = client;
+    this.sync = new SyncManager({
+      node: this.node,
+      client,
+      peers: this.peerManager,
+      topics: this.topics,
+      stats: this.statsData,
+      events: this.events,
+      log: this.log,
+      batchSize: this.opts.syncBatchSize,
+      pipeline: this.opts.syncPipeline,
+      progressLogMs: this.opts.progressLogMs,
+      localStatus: () => localStatus(this.node),
+      onBadPeer: (peer, reason) => this.onBadPeer(peer, reason),
+    });
+    const rl = this.opts.rateLimits;
+    await registerProtocols(host, {
+      node: this.node,
+      names: this.names,
+      requestLimiter: new PeerRateLimiter({ burst: rl.requestBurst, perSecond: rl.requestsPerSecond }),
+      blockLimiter: new PeerRateLimiter({ burst: rl.blockBurst, perSecond: rl.blocksPerSecond }),
+      timeoutMs: this.opts.requestTimeoutMs,
+      stats: this.statsData,
+      log: this.log,
+      onRemoteStatus: (peer, status) => {
+        if (!this.peerManager.recordStatus(peer, status)) {
+          throw new P2PError("P2P_GENESIS_MISMATCH", "peer is on another chain");
+        }
+        if (status.weight > this.node.chain.head().weight) this.sync?.trigger();
+      },
+      onBadRequest: (peer, reason) => this.onBadPeer(peer, reason),
+    });
+    this.wireEvents(host);
+    await host.start();
+    this.router.attach(pubsub);
+    this.unsubscribe.push(
+      this.topics.relay(
+        (bytes) => void this.router.publish(this.names.blocksTopic, bytes),
+        (bytes) => void this.router.publish(this.names.txsTopic, bytes),
+      ),
+    );
+    this.state = "started";
+    this.dialer = new Dialer({
+      libp2p: host,
+      log: this.log,
+      baseMs: this.opts.reconnectBaseMs,
+      maxMs: this.opts.reconnectMaxMs,
+      maxPeers: this.opts.maxPeers,
+      isBlocked: (peer) => this.gate.isBlocked(peer),
+    });
+    const statusTimer = setInterval(() => this.refreshStatuses(), this.opts.statusIntervalMs);
+    statusTimer.unref();
+    this.timers.push(statusTimer);
+    this.log.info(
+      { peerId: this.peerId, addrs: this.multiaddrs(), network: this.names.status },
+      "p2p started",
+    );
+    for (const addr of bootstrap) void this.dialer.add(addr);
+  }
+
+  private wireEvents(host: Host): void {
+    const onConnect = (evt: CustomEvent<PeerId>): void => {
+      const peer = evt.detail;
+      this.peerManager.added(peer);
+      this.events.emit("peer:connected", { peer: peer.toString() });
+      void this.exchangeStatus(peer);
+    };
+    const onDisconnect = (evt: CustomEvent<PeerId>): void => {
+      const id = evt.detail.toString();
+      this.peerManager.removed(id);
+      this.dialer?.onDisconnect(id);
+      this.events.emit("peer:disconnected", { peer: id });
+    };
+    const onHeartbeat = (): void => this.peerManager.checkScores(SCORE_THRESHOLDS.graylistThreshold);
+    host.addEventListener("peer:connect", onConnect);
+    host.addEventListener("peer:disconnect", onDisconnect);
+    host.services.pubsub.addEventListener("gossipsub:heartbeat", onHeartbeat);
+    this.unsubscribe.push(() => {
+      host.removeEventListener("peer:connect", onConnect);
+      host.removeEventListener("peer:disconnect", onDisconnect);
+      host.services.pubsub.removeEventListener("gossipsub:heartbeat", onHeartbeat);
+    });
+  }
+
+  private onBadPeer(peer: string, reason: string): void {
+    this.statsData.count(this.statsData.rejections, reason);
+    this.peerManager.recordInvalid(peer, reason);
+  }
+
+  /** Status handshake with one peer; a peer without our status protocol is on another chain. */
+  private async exchangeStatus(peer: PeerId): Promise<void> {
+    const client = this.client;
+    if (client === undefined || this.state !== "started") return;
+    try {
+      const status = await client.status(peer, localStatus(this.node));
+      if (!this.peerManager.recordStatus(peer, status)) return;
+      if (status.weight > this.node.chain.head().weight) this.sync?.trigger();
+    } catch (err) {
+      if (err instanceof ChainlabError && err.code === "P2P_PROTOCOL_UNSUPPORTED") {
+        const protocols = (await this.host?.peerStore.get(peer).catch(() => undefined))?.protocols ?? [];
+        const nets = peerNetworkIds(protocols);
+        const reason = nets.length > 0 ? "GENESIS_MISMATCH" : "NOT_A_CHAINLAB_PEER";
+        this.peerManager.ban(peer.toString(), reason, {
+          theirs: nets.join(",") || undefined,
+          ours: this.names.status,
+        });
+        return;
+      }
+      this.log.debug({ peer: peer.toString(), err: describeError(err) }, "status exchange failed");
+    }
+  }
+
+  private refreshStatuses(): void {
+    for (const r of this.peerManager.all()) void this.exchangeStatus(r.peerId);
+    this.sync?.trigger();
+  }
+
+  /** Stops timers, sync and the host. */
+  async stop(): Promise<void> {
+    if (this.state !== "started") {
+      this.state = "stopped";
+      return;
+    }
+    this.state = "stopped";
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    for (const u of this.unsubscribe.splice(0)) u();
+    this.dialer?.stop();
+    this.router.detach();
+    await this.sync?.stop();
+    await this.host?.stop();
+    this.log.info("p2p stopped");
+  }
+
+  /** Our listen addresses, each ending in /p2p/<peerId>. */
+  multiaddrs(): string[] {
+    return (this.host?.getMultiaddrs() ?? []).map((m) => m.toString());
+  }
+
+  /** Connected peers with their last status, gossip score and invalid count. */
+  peers(): PeerInfo[] {
+    return this.peerManager.info();
+  }
+
+  /** Dials `addr` and keeps redialing it with backoff if it drops. */
+  async connect(addr: string): Promise<void> {
+    this.requireHost();
+    const ok = await this.dialer!.add(parseMultiaddr(addr));
+    if (!ok)
+      throw new P2PError("P2P_STREAM_CLOSED", `could not connect to ${addr} (will retry with backoff)`);
+  }
+
+  /** Bans a peer through the gater and disconnects it. */
+  ban(peer: string, reason = "MANUAL", durationMs = this.opts.banDurationMs): void {
+    this.peerManager.ban(peer, reason, {}, durationMs);
+  }
+
+  unban(peer: string): void {
+    this.gate.unban(peer);
+  }
+
+  /** Blocks the given peers (dials and inbound refused, connections closed) until heal(). */
+  partition(peerIds: readonly string[]): void {
+    this.gate.partition(peerIds);
+    for (const id of peerIds) this.peerManager.disconnect(id, "PARTITION");
+    this.log.info({ peers: peerIds.length }, "partitioned");
+  }
+
+  /** Lifts the partition and reconnects; sync follows from the status exchange. */
+  heal(): void {
+    const was = this.gate.heal();
+    this.log.info({ peers: was.length }, "partition healed");
+    if (this.state !== "started") return;
+    this.dialer?.redialAll();
+    for (const id of was) {
+      void this.host
+        ?.dial(peerIdFromString(id), { signal: AbortSignal.timeout(10_000) })
+        .catch((err: unknown) => {
+          this.log.debug({ peer: id, err: describeError(err) }, "redial after heal failed");
+        });
+    }
+  }
+
+  /** Delays every gossip message in and out by `ms` (0 turns it off). */
+  injectGossipDelay(ms: number): void {
+    this.router.setDelay(ms);
+  }
+
+  /** Drops each gossip message in and out with probability `p` (0 turns it off). */
+  dropGossip(probability: number): void {
+    this.router.setDrop(probability);
+  }
+
+  /** Starts a sync round now if a peer is heavier. */
+  syncNow(): void {
+    this.sync?.trigger();
+  }
+
+  /** Counters: messages, verdicts, rejections by reason, bans, requests, sync progress. */
+  stats(): P2PStatsSnapshot {
+    return this.statsData.snapshot({
+      peers: this.peerManager.all().length,
+      activeBans: this.gate.activeBans().size,
+      sync: this.sync?.progress ?? {
+        syncing: false,
+        startHeight: 0,
+        height: 0,
+        target: 0,
+        imported: 0,
+        blocksPerSecond: 0,
+        rounds: 0,
+      },
+    });
+  }
+}
+
+/** Creates the p2p service for `node` (loads or creates `<dataDir>/peer.key`; does not start it). */
+export async function createP2P(node: P2PNode, options: P2POptions, deps: P2PDeps): Promise<P2PService> {
+  const opts = resolveOptions(options);
+  const key = await loadOrCreatePeerKey(opts.dataDir, deps.log.child({ module: "p2p" }));
+  return new P2PService(node, opts, key, deps);
+}
