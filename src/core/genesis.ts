@@ -7,7 +7,7 @@ import { decodeAddress } from "../crypto/address.ts";
 import { type Block, HEADER_VERSION } from "./block.ts";
 import { U64_MAX } from "./encoding.ts";
 import { GenesisError } from "./errors.ts";
-import { type Hash, sha256, utf8 } from "./hash.ts";
+import { type Hash, sha256, toHex, utf8 } from "./hash.ts";
 import { LtHash } from "./lthash.ts";
 import { EMPTY_ROOT } from "./merkle.ts";
 import { type StateChange, StateOverlay, updateLtHash } from "./state.ts";
@@ -46,6 +46,8 @@ function fail(field: string, why: string): never {
 
 function parseUnits(v: unknown, field: string): bigint {
   if (typeof v !== "string" && typeof v !== "number") fail(field, "must be an integer string");
+  // JSON.parse has already rounded a larger number: reject it rather than use a different amount.
+  if (typeof v === "number" && !Number.isSafeInteger(v)) fail(field, "numbers above 2^53 must be strings");
   const s = String(v);
   if (!/^(0|[1-9][0-9]*)$/.test(s)) fail(field, `"${s}" is not a non-negative integer`);
   const n = BigInt(s);
@@ -79,13 +81,21 @@ export function parseGenesis(raw: unknown): Genesis {
   if (typeof allocRaw !== "object" || allocRaw === null || Array.isArray(allocRaw))
     fail("alloc", "must be an object");
   const alloc: Record<string, bigint> = {};
+  const seen = new Map<string, string>();
   let total = 0n;
   for (const [addr, amount] of Object.entries(allocRaw as Record<string, unknown>)) {
+    let bytes: Uint8Array;
     try {
-      decodeAddress(addr);
+      bytes = decodeAddress(addr);
     } catch (err) {
       fail(`alloc.${addr.slice(0, 20)}`, (err as Error).message);
     }
+    // bech32m accepts upper and lower case, so two keys can name one account; the later one would
+    // silently replace the earlier balance in the genesis state.
+    const id = toHex(bytes);
+    const previous = seen.get(id);
+    if (previous !== undefined) fail(`alloc.${addr}`, `same address as ${previous}`);
+    seen.set(id, addr);
     alloc[addr] = parseUnits(amount, `alloc.${addr}`);
     total += alloc[addr];
     if (total > U64_MAX) fail("alloc", "total supply exceeds u64");
