@@ -54,6 +54,12 @@ const eVal = (s: Stream, t: number): Val =>
   t > NW ? { local: s.e[t % 4]! } : { slot: Slot.e + t - (NW - 2) };
 const wLocal = (s: Stream, t: number): number => (t === NW ? s.nv : s.w[t % 16]!);
 
+/** a and e from round NW + 1 on depend on the nonce, so they always live in locals. */
+function localOf(v: Val): number {
+  if (!("local" in v)) throw new Error("kernel generator: expected a local");
+  return v.local;
+}
+
 function bigSigma(lane: Lane, x: number, r: [number, number, number]): Code {
   return lane.xor(lane.xor(lane.rotr(x, r[0]), lane.rotr(x, r[1])), lane.rotr(x, r[2]));
 }
@@ -86,26 +92,29 @@ function emitRound(lane: Lane, s: Stream, t: number, needE: boolean): Code {
   const [e, f, g, h] = [eVal(s, t), eVal(s, t - 1), eVal(s, t - 2), eVal(s, t - 3)];
   const k = lane.load(Slot.roundConst + t);
   const wk = varyingWord(t) ? lane.add(get(wLocal(s, t)), k) : k;
-  const ea = "local" in e ? e.local : -1;
-  const aa = "local" in a ? a.local : -1;
   const out: Code[] = [];
   out.push(
     set(
       s.t1,
-      lane.add(lane.add(bigSigma(lane, ea, [6, 11, 25]), lane.ch(e, f, g)), lane.add(lane.read(h), wk)),
+      lane.add(
+        lane.add(bigSigma(lane, localOf(e), [6, 11, 25]), lane.ch(e, f, g)),
+        lane.add(lane.read(h), wk),
+      ),
     ),
   );
   if (needE) out.push(set(s.e[(t + 1) % 4]!, lane.add(lane.read(d), get(s.t1))));
   const bc = t === NW + 1 ? lane.load(Slot.ab) : get(s.ab[(t - 1) % 2]!);
   out.push(set(s.ab[t % 2]!, lane.xor(lane.read(a), lane.read(b))));
   const maj = lane.xor(lane.read(b), lane.and(get(s.ab[t % 2]!), bc));
-  out.push(set(s.a[(t + 1) % 4]!, lane.add(get(s.t1), lane.add(bigSigma(lane, aa, [2, 13, 22]), maj))));
+  out.push(
+    set(s.a[(t + 1) % 4]!, lane.add(get(s.t1), lane.add(bigSigma(lane, localOf(a), [2, 13, 22]), maj))),
+  );
   return out.flat();
 }
 
 /**
- * Rounds NW..63 for every stream, interleaved. In "h0" mode the last round skips e (only hash
- * word 0 is needed); in "full" mode all eight working variables survive.
+ * Rounds NW..63 for every stream, interleaved round by round. Unless `full`, the last round
+ * skips e (only hash word 0 is needed for the early exit).
  */
 function emitCompression(lane: Lane, streams: Stream[], full: boolean): Code {
   const out: Code[] = [];
