@@ -65,6 +65,9 @@ export function asertTarget(i: AsertInput): bigint {
   const heightDelta = BigInt(i.parentHeight - i.anchorHeight);
   const exponent = ((timeDelta - BigInt(i.targetBlockTimeMs) * heightDelta) * 65536n) / BigInt(i.halfLifeMs);
   const shifts = exponent >> 16n;
+  // factor >= 2^16, so next >= 2^shifts: from 2^256 up it is above any powLimit. Clamp before
+  // shifting: a genesis decades old with a short half-life asks for 2^(10^9), beyond BigInt's range.
+  if (shifts >= 256n) return i.powLimit;
   const frac = exponent - (shifts << 16n);
   const factor =
     65536n +
