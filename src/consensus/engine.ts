@@ -10,7 +10,7 @@
 import type { Block, Header } from "../core/block.ts";
 import { ChainlabError } from "../core/errors.ts";
 import type { Genesis } from "../core/genesis.ts";
-import type { Hash } from "../core/hash.ts";
+import { bytesEqual, type Hash, toHex } from "../core/hash.ts";
 import type { StateOverlay } from "../core/state.ts";
 import type { Tx, TxKind } from "../core/tx.ts";
 
@@ -116,6 +116,7 @@ export type EngineFactory = (genesis: Genesis) => ConsensusEngine;
 
 /** Codes of ConsensusError, shared by every engine. */
 export type ConsensusErrorCode =
+  | "BLOCK_BAD_PARENT"
   | "BLOCK_BAD_SEAL"
   | "BLOCK_BAD_DIFFICULTY"
   | "BLOCK_BAD_PROPOSER"
@@ -132,6 +133,24 @@ export class ConsensusError extends ChainlabError {
   declare readonly code: ConsensusErrorCode;
   constructor(code: ConsensusErrorCode, message: string, data: Record<string, unknown> = {}) {
     super(code, message, data);
+  }
+}
+
+/**
+ * Throws BLOCK_BAD_PARENT unless `header` is the child of `parent` (parent hash and height), as
+ * geth's engines do (ErrInvalidNumber): every rule an engine checks against the parent is void if
+ * the header extends another block. Every engine's verifyHeader starts with this.
+ */
+export function verifyExtendsParent(header: Header, parent: BlockMeta): void {
+  if (header.height !== parent.header.height + 1 || !bytesEqual(header.parentHash, parent.hash)) {
+    throw new ConsensusError(
+      "BLOCK_BAD_PARENT",
+      `header at height ${header.height} does not extend block at height ${parent.header.height}`,
+      {
+        got: { height: header.height, parentHash: toHex(header.parentHash) },
+        expected: { height: parent.header.height + 1, parentHash: toHex(parent.hash) },
+      },
+    );
   }
 }
 

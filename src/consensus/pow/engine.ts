@@ -18,6 +18,7 @@ import {
   medianTimePast,
   type ProducerContext,
   type ProducerOptions,
+  verifyExtendsParent,
 } from "../engine.ts";
 import { asertTarget, compactToTarget, targetToCompact, workForTarget } from "./difficulty.ts";
 import { decodePowFields, encodePowFields, type PowFields } from "./layout.ts";
@@ -89,6 +90,7 @@ export class PowEngine implements ConsensusEngine {
   }
 
   verifyHeader(header: Header, parent: BlockMeta, view: ChainView, now: number): void {
+    verifyExtendsParent(header, parent);
     const f = this.fields(header);
     const expected = this.expectedBits(parent, view);
     if (f.bits !== expected) {
