@@ -3,11 +3,14 @@
  * print human text or --json. Every failure is one line on stderr and a non-zero exit code.
  */
 import { Command, CommanderError } from "commander";
+import { registerApiKey } from "./commands/apikey.ts";
 import { registerChain } from "./commands/chain.ts";
 import { registerDev } from "./commands/dev.ts";
 import { registerGenesis } from "./commands/genesis.ts";
 import { registerKeys } from "./commands/keys.ts";
 import { registerNode } from "./commands/node.ts";
+import { registerRpc } from "./commands/rpc.ts";
+import { registerTx } from "./commands/tx.ts";
 import { errorLine, exitCodeOf } from "./errors.ts";
 
 /** Builds the command tree. */
@@ -22,6 +25,9 @@ export function buildProgram(): Command {
   registerGenesis(program);
   registerNode(program);
   registerChain(program);
+  registerTx(program);
+  registerRpc(program);
+  registerApiKey(program);
   registerDev(program);
   for (const c of program.commands) c.exitOverride();
   return program;

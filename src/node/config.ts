@@ -29,34 +29,85 @@ interface KeySpec {
 
 /** Every configuration key: dotted TOML path -> type, environment variable, default. */
 export const CONFIG_KEYS = {
-  "log.level": { kind: "string", env: "CHAINLAB_LOG_LEVEL", default: "info", check: (v) => ((LOG_LEVELS as readonly string[]).includes(v as string) ? undefined : `must be one of ${LOG_LEVELS.join(", ")}`) },
+  "log.level": {
+    kind: "string",
+    env: "CHAINLAB_LOG_LEVEL",
+    default: "info",
+    check: (v) =>
+      (LOG_LEVELS as readonly string[]).includes(v as string)
+        ? undefined
+        : `must be one of ${LOG_LEVELS.join(", ")}`,
+  },
   "log.file": { kind: "string", env: "CHAINLAB_LOG_FILE", default: "" },
   "rpc.host": { kind: "string", env: "CHAINLAB_RPC_HOST", default: "127.0.0.1" },
   "rpc.port": { kind: "int", env: "CHAINLAB_RPC_PORT", default: 8645, min: 0, max: 65535 },
   "rpc.enabled": { kind: "bool", env: "CHAINLAB_RPC_ENABLED", default: true },
-  "rpc.timestamp_window": { kind: "duration", env: "CHAINLAB_RPC_TIMESTAMP_WINDOW", default: 30_000, min: 1000, max: 3_600_000 },
+  "rpc.timestamp_window": {
+    kind: "duration",
+    env: "CHAINLAB_RPC_TIMESTAMP_WINDOW",
+    default: 30_000,
+    min: 1000,
+    max: 3_600_000,
+  },
   "rpc.rate_limit": { kind: "number", env: "CHAINLAB_RPC_RATE_LIMIT", default: 200, min: 1, max: 1e7 },
   "rpc.rate_burst": { kind: "number", env: "CHAINLAB_RPC_RATE_BURST", default: 400, min: 1, max: 1e7 },
-  "rpc.max_body_bytes": { kind: "int", env: "CHAINLAB_RPC_MAX_BODY_BYTES", default: 1 << 20, min: 1024, max: 64 << 20 },
+  "rpc.max_body_bytes": {
+    kind: "int",
+    env: "CHAINLAB_RPC_MAX_BODY_BYTES",
+    default: 1 << 20,
+    min: 1024,
+    max: 64 << 20,
+  },
   "rpc.metrics_public": { kind: "bool", env: "CHAINLAB_RPC_METRICS_PUBLIC", default: false },
   "p2p.enabled": { kind: "bool", env: "CHAINLAB_P2P_ENABLED", default: true },
   "p2p.listen": { kind: "list", env: "CHAINLAB_LISTEN", default: ["/ip4/127.0.0.1/tcp/0"] },
   "p2p.bootstrap": { kind: "list", env: "CHAINLAB_BOOTSTRAP", default: [] },
   "p2p.max_peers": { kind: "int", env: "CHAINLAB_MAX_PEERS", default: 50, min: 1, max: 10_000 },
-  "p2p.ban_duration": { kind: "duration", env: "CHAINLAB_BAN_DURATION", default: 600_000, min: 1000, max: 86_400_000 * 30 },
+  "p2p.ban_duration": {
+    kind: "duration",
+    env: "CHAINLAB_BAN_DURATION",
+    default: 600_000,
+    min: 1000,
+    max: 86_400_000 * 30,
+  },
   "mining.enabled": { kind: "bool", env: "CHAINLAB_MINE", default: false },
-  "mining.coinbase": { kind: "string", env: "CHAINLAB_COINBASE", default: "", check: (v) => checkAddress(v as string) },
+  "mining.coinbase": {
+    kind: "string",
+    env: "CHAINLAB_COINBASE",
+    default: "",
+    check: (v) => checkAddress(v as string),
+  },
   "mining.threads": { kind: "int", env: "CHAINLAB_MINER_THREADS", default: 0, min: 0, max: 256 },
   "mining.hashrate": { kind: "number", env: "CHAINLAB_HASHRATE", default: 0, min: 0, max: 1e12 },
-  "mempool.max_txs": { kind: "int", env: "CHAINLAB_MEMPOOL_MAX_TXS", default: 50_000, min: 1, max: 10_000_000 },
-  "mempool.max_per_sender": { kind: "int", env: "CHAINLAB_MEMPOOL_MAX_PER_SENDER", default: 1024, min: 1, max: 1_000_000 },
+  "mempool.max_txs": {
+    kind: "int",
+    env: "CHAINLAB_MEMPOOL_MAX_TXS",
+    default: 50_000,
+    min: 1,
+    max: 10_000_000,
+  },
+  "mempool.max_per_sender": {
+    kind: "int",
+    env: "CHAINLAB_MEMPOOL_MAX_PER_SENDER",
+    default: 1024,
+    min: 1,
+    max: 1_000_000,
+  },
   "block.max_txs": { kind: "int", env: "CHAINLAB_BLOCK_MAX_TXS", default: 2000, min: 1, max: 20_000 },
 } as const satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
 
 /** Resolved configuration: every key with a validated value. */
-export type NodeSettings = { [K in ConfigKey]: (typeof CONFIG_KEYS)[K]["default"] extends readonly unknown[] ? string[] : (typeof CONFIG_KEYS)[K]["default"] extends boolean ? boolean : (typeof CONFIG_KEYS)[K]["default"] extends number ? number : string };
+export type NodeSettings = {
+  [K in ConfigKey]: (typeof CONFIG_KEYS)[K]["default"] extends readonly unknown[]
+    ? string[]
+    : (typeof CONFIG_KEYS)[K]["default"] extends boolean
+      ? boolean
+      : (typeof CONFIG_KEYS)[K]["default"] extends number
+        ? number
+        : string;
+};
 
 function checkAddress(v: string): string | undefined {
   if (v === "") return undefined;
@@ -114,7 +165,11 @@ function coerce(key: ConfigKey, raw: unknown, source: string): unknown {
       break;
     }
     case "list":
-      if (typeof v === "string") v = v.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+      if (typeof v === "string")
+        v = v
+          .split(",")
+          .map((s) => s.trim())
+          .filter((s) => s.length > 0);
       if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) fail("must be a list of strings");
       break;
   }
@@ -123,10 +178,15 @@ function coerce(key: ConfigKey, raw: unknown, source: string): unknown {
   return v;
 }
 
-function flattenToml(obj: Record<string, unknown>, prefix = "", out: Record<string, unknown> = {}): Record<string, unknown> {
+function flattenToml(
+  obj: Record<string, unknown>,
+  prefix = "",
+  out: Record<string, unknown> = {},
+): Record<string, unknown> {
   for (const [k, v] of Object.entries(obj)) {
     const key = prefix ? `${prefix}.${k}` : k;
-    if (typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date)) flattenToml(v as Record<string, unknown>, key, out);
+    if (typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date))
+      flattenToml(v as Record<string, unknown>, key, out);
     else out[key] = v;
   }
   return out;
@@ -165,7 +225,8 @@ export function resolveSettings(
   for (const key of Object.keys(CONFIG_KEYS) as ConfigKey[]) {
     const spec: KeySpec = CONFIG_KEYS[key];
     if (flags[key] !== undefined) out[key] = coerce(key, flags[key], "command line");
-    else if (env[spec.env] !== undefined && env[spec.env] !== "") out[key] = coerce(key, env[spec.env], spec.env);
+    else if (env[spec.env] !== undefined && env[spec.env] !== "")
+      out[key] = coerce(key, env[spec.env], spec.env);
     else if (file[key] !== undefined) out[key] = coerce(key, file[key], filePath);
     else out[key] = spec.default;
   }

@@ -9,7 +9,7 @@ import { Chain, type HeadChange, type ImportResult } from "../chain/chain.ts";
 import type { BlockProducer, ConsensusEngine, ProducerContext } from "../consensus/engine.ts";
 import { createEngine, type EngineOptions } from "../consensus/registry.ts";
 import type { Block } from "../core/block.ts";
-import { describeError } from "../core/errors.ts";
+import { ChainlabError, describeError } from "../core/errors.ts";
 import type { Genesis } from "../core/genesis.ts";
 import type { Tx } from "../core/tx.ts";
 import { type AddResult, createMempool, type Mempool } from "../mempool/index.ts";
@@ -27,7 +27,10 @@ export interface ProduceConfig {
 export interface NodeConfig {
   dataDir: string;
   genesis: Genesis;
+  /** How to produce blocks (mining settings); used by startProducing and miner_start. */
   produce?: ProduceConfig;
+  /** Start producing when the daemon starts (default: when `produce` is set). */
+  autoProduce?: boolean;
   maxBlockTxs?: number;
   mempool?: { maxTxs?: number; maxPerSender?: number; maxFutureGap?: number };
   engine?: EngineOptions;
@@ -44,6 +47,7 @@ export class ChainlabNode {
   private producer: BlockProducer | undefined;
   private readonly invalidators = new Set<(reason: "head" | "txs") => void>();
   private readonly blockListeners = new Set<(block: Block, result: ImportResult) => void>();
+  private readonly rejectListeners = new Set<(code: string) => void>();
   private stopped = false;
 
   private constructor(
@@ -144,9 +148,21 @@ export class ChainlabNode {
     return () => this.blockListeners.delete(listener);
   }
 
-  /** Admits a transaction to the mempool; throws TxError or MempoolError. */
+  /** Admits a transaction to the mempool; throws TxError or MempoolError (counted by code). */
   submitTx(input: Tx | Uint8Array): AddResult {
-    return this.mempool.add(input);
+    try {
+      return this.mempool.add(input);
+    } catch (err) {
+      const code = err instanceof ChainlabError ? err.code : "INTERNAL";
+      for (const l of this.rejectListeners) l(code);
+      throw err;
+    }
+  }
+
+  /** Subscribes to rejected transaction submissions (by error code). */
+  onTxRejected(listener: (code: string) => void): () => void {
+    this.rejectListeners.add(listener);
+    return () => this.rejectListeners.delete(listener);
   }
 
   /** Starts block production (if configured or given). */

@@ -1,57 +1,91 @@
 /** `chainlab node start`: the daemon. */
-
-import { rm, writeFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { toHex } from "../../core/hash.ts";
 import { encodeAddress } from "../../crypto/address.ts";
+import { type ConfigKey, readConfigFile, resolveSettings } from "../../node/config.ts";
+import { startDaemon } from "../../node/daemon.ts";
 import { dataDirPaths, resolveGenesis } from "../../node/data-dir.ts";
-import { createLogger, LOG_LEVELS, type LogLevel } from "../../node/logger.ts";
-import { ChainlabNode } from "../../node/node.ts";
+import { createLogger, type LogLevel } from "../../node/logger.ts";
 import { CliError } from "../errors.ts";
-import { parseAddress, parseInteger, parsePositive } from "../parse.ts";
+import { createNetwork } from "../network.ts";
+import { collect, parseAddress } from "../parse.ts";
 
-interface StartOptions {
+/** Flags of `node start`. */
+export interface StartOptions {
   dataDir: string;
   genesis?: string;
+  config?: string;
   mine?: boolean;
   coinbase?: string;
   minerThreads?: string;
   hashrate?: string;
-  logLevel: string;
+  logLevel?: string;
+  logFile?: string;
+  rpcHost?: string;
+  rpcPort?: string;
+  rpc?: boolean;
+  p2p?: boolean;
+  listen?: string[];
+  bootstrap?: string[];
+  maxPeers?: string;
+  metricsPublic?: boolean;
+}
+
+function flagSettings(o: StartOptions): Partial<Record<ConfigKey, unknown>> {
+  const f: Partial<Record<ConfigKey, unknown>> = {};
+  if (o.logLevel !== undefined) f["log.level"] = o.logLevel;
+  if (o.logFile !== undefined) f["log.file"] = o.logFile;
+  if (o.rpcHost !== undefined) f["rpc.host"] = o.rpcHost;
+  if (o.rpcPort !== undefined) f["rpc.port"] = o.rpcPort;
+  if (o.rpc === false) f["rpc.enabled"] = false;
+  if (o.p2p === false) f["p2p.enabled"] = false;
+  if (o.listen !== undefined) f["p2p.listen"] = o.listen;
+  if (o.bootstrap !== undefined) f["p2p.bootstrap"] = o.bootstrap;
+  if (o.maxPeers !== undefined) f["p2p.max_peers"] = o.maxPeers;
+  if (o.metricsPublic) f["rpc.metrics_public"] = true;
+  if (o.mine) f["mining.enabled"] = true;
+  if (o.coinbase !== undefined) f["mining.coinbase"] = o.coinbase;
+  if (o.minerThreads !== undefined) f["mining.threads"] = o.minerThreads;
+  if (o.hashrate !== undefined) f["mining.hashrate"] = o.hashrate;
+  return f;
 }
 
 /** Runs a node until SIGINT/SIGTERM. */
 export async function runNode(opts: StartOptions): Promise<void> {
-  if (!(LOG_LEVELS as readonly string[]).includes(opts.logLevel)) {
-    throw new CliError(`--log-level must be one of ${LOG_LEVELS.join(", ")}`);
+  const file = await readConfigFile(opts.config ?? dataDirPaths(opts.dataDir).config);
+  const settings = resolveSettings(flagSettings(opts), process.env, file, opts.config ?? "config.toml");
+  if (settings["mining.enabled"] && settings["mining.coinbase"] === "") {
+    throw new CliError("--mine needs --coinbase ADDRESS (or mining.coinbase in config.toml)");
   }
-  if (opts.mine && opts.coinbase === undefined) throw new CliError("--mine needs --coinbase ADDRESS");
-  const beneficiary = opts.coinbase !== undefined ? parseAddress(opts.coinbase, "coinbase") : undefined;
-  const threads =
-    opts.minerThreads !== undefined ? parseInteger(opts.minerThreads, "miner-threads", 1, 256) : undefined;
-  const hashrate = opts.hashrate !== undefined ? parsePositive(opts.hashrate, "hashrate") : undefined;
   const genesis = await resolveGenesis(opts.dataDir, opts.genesis);
-  const log = createLogger({ level: opts.logLevel as LogLevel });
-  const node = await ChainlabNode.open(
+  const log = createLogger({
+    level: settings["log.level"] as LogLevel,
+    ...(settings["log.file"] !== "" ? { file: settings["log.file"] } : {}),
+  });
+  const beneficiary =
+    settings["mining.coinbase"] !== "" ? parseAddress(settings["mining.coinbase"], "coinbase") : undefined;
+  const daemon = await startDaemon(
     {
       dataDir: opts.dataDir,
       genesis,
-      ...(beneficiary && opts.mine
+      maxBlockTxs: settings["block.max_txs"],
+      mempool: { maxTxs: settings["mempool.max_txs"], maxPerSender: settings["mempool.max_per_sender"] },
+      ...(beneficiary
         ? {
             produce: {
               beneficiary,
-              ...(threads !== undefined ? { threads } : {}),
-              ...(hashrate !== undefined ? { hashrate } : {}),
+              ...(settings["mining.threads"] > 0 ? { threads: settings["mining.threads"] } : {}),
+              ...(settings["mining.hashrate"] > 0 ? { hashrate: settings["mining.hashrate"] } : {}),
             },
+            autoProduce: settings["mining.enabled"],
           }
         : {}),
     },
+    settings,
     log,
+    createNetwork,
   );
-  const paths = dataDirPaths(opts.dataDir);
-  await writeFile(paths.runtime, JSON.stringify({ pid: process.pid, startedAt: Date.now() }), {
-    mode: 0o600,
-  });
+  const { node } = daemon;
   const head = node.chain.head();
   log.info(
     {
@@ -60,26 +94,24 @@ export async function runNode(opts: StartOptions): Promise<void> {
       height: head.header.height,
       head: toHex(head.hash),
       consensus: node.engine.type,
-      mining: opts.mine === true,
+      rpc: daemon.rpcUrl,
+      adminKey: daemon.adminKeyPath,
+      ...(daemon.net ? { peerId: daemon.net.info().peerId, multiaddrs: daemon.net.info().multiaddrs } : {}),
+      mining: node.producing,
       ...(beneficiary ? { coinbase: encodeAddress(beneficiary) } : {}),
     },
     "node started",
   );
-  node.startProducing();
 
   await new Promise<void>((resolve) => {
-    let stopping = false;
     const onSignal = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
       log.info({ signal }, "stopping");
       resolve();
     };
     process.once("SIGINT", () => onSignal("SIGINT"));
     process.once("SIGTERM", () => onSignal("SIGTERM"));
   });
-  await node.stop();
-  await rm(paths.runtime, { force: true });
+  await daemon.stop();
   log.info({ height: node.chain.head().header.height }, "node stopped");
   log.flush();
 }
@@ -92,10 +124,20 @@ export function registerNode(program: Command): void {
     .description("start the node daemon (runs until SIGINT or SIGTERM)")
     .requiredOption("--data-dir <dir>", "data dir (created if missing)")
     .option("--genesis <file>", "genesis file (required on first start; copied into the data dir)")
+    .option("--config <file>", "TOML config file (default: DATA_DIR/config.toml)")
     .option("--mine", "produce blocks")
     .option("--coinbase <address>", "address that receives block rewards and fees")
     .option("--miner-threads <n>", "PoW worker threads (default: one per core)")
     .option("--hashrate <h>", "throttle PoW to this many hashes/s (experiments)")
-    .option("--log-level <level>", `log level: ${LOG_LEVELS.join("|")}`, "info")
+    .option("--listen <multiaddr>", "p2p listen address, repeatable (default /ip4/127.0.0.1/tcp/0)", collect)
+    .option("--bootstrap <multiaddr>", "peer to connect to, repeatable", collect)
+    .option("--max-peers <n>", "maximum connected peers")
+    .option("--no-p2p", "run without networking")
+    .option("--rpc-host <host>", "RPC bind address (default 127.0.0.1)")
+    .option("--rpc-port <port>", "RPC port (default 8645; 0 picks a free port)")
+    .option("--no-rpc", "run without the RPC server")
+    .option("--metrics-public", "serve /metrics without authentication")
+    .option("--log-level <level>", "trace|debug|info|warn|error|fatal|silent (default info)")
+    .option("--log-file <file>", "write logs to a file instead of stdout")
     .action(runNode);
 }

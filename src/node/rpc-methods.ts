@@ -1,0 +1,231 @@
+/** The chain, tx, account, mempool, node and miner JSON-RPC methods, registered on the RPC server. */
+import { ChainlabError } from "../core/errors.ts";
+import { fromHex, hashFromHex, toHex } from "../core/hash.ts";
+import { decodeAddress, encodeAddress } from "../crypto/address.ts";
+import { noParams, params, type RpcServer, v } from "../rpc/index.ts";
+import { blockToJson, txToJson } from "./format.ts";
+import type { ChainlabNode } from "./node.ts";
+
+/** Networking operations the RPC exposes when p2p runs. */
+export interface NetControl {
+  peers(): unknown[];
+  info(): { peerId: string; multiaddrs: string[] };
+  partition(peerIds: string[]): Promise<void> | void;
+  heal(): Promise<void> | void;
+  connect?(multiaddr: string): Promise<void>;
+}
+
+const ADDRESS = v.string({ min: 10, max: 100 });
+
+function parseAddressParam(s: string): Uint8Array {
+  try {
+    return decodeAddress(s);
+  } catch (err) {
+    throw new ChainlabError("BAD_ADDRESS", (err as Error).message);
+  }
+}
+
+/** Registers every node method on `server`. */
+export function registerNodeMethods(
+  server: RpcServer,
+  node: ChainlabNode,
+  extra: { net?: NetControl; info: () => Record<string, unknown> },
+): void {
+  const { chain, mempool, engine } = node;
+
+  const blockJson = async (hash: Uint8Array, full: boolean) => {
+    const block = await chain.getBlock(hash);
+    if (block === undefined) return null;
+    const meta = chain.tree.getMeta(hash);
+    return blockToJson(hash, block, engine, {
+      full,
+      canonical: chain.tree.isCanonical(hash),
+      ...(meta ? { meta } : {}),
+    });
+  };
+
+  server.registerMethod("chain_getHead", {
+    scope: "read",
+    params: noParams,
+    description: "the canonical head block (header and tx ids)",
+    handler: async () => blockJson(chain.head().hash, false),
+  });
+
+  server.registerMethod("chain_getBlockByHeight", {
+    scope: "read",
+    params: params({ height: v.integer({ min: 0 }), full: v.optional(v.boolean()) }),
+    description: "the canonical block at a height, or null",
+    handler: async (p) => {
+      const meta = chain.tree.getCanonical(p.height);
+      return meta ? blockJson(meta.hash, p.full ?? false) : null;
+    },
+  });
+
+  server.registerMethod("chain_getBlockByHash", {
+    scope: "read",
+    params: params({ hash: v.hex({ bytes: 32 }), full: v.optional(v.boolean()) }),
+    description: "a block by hash (canonical or side branch), or null",
+    handler: async (p) => blockJson(hashFromHex(p.hash), p.full ?? false),
+  });
+
+  server.registerMethod("tx_submit", {
+    scope: "submit",
+    params: params({ tx: v.hex({ maxBytes: 8192 }) }),
+    description: "admit a raw signed transaction (hex) to the mempool; returns its id",
+    handler: (p) => {
+      const r = node.submitTx(fromHex(p.tx));
+      return { id: toHex(r.id), status: r.status, ...(r.replaced ? { replaced: toHex(r.replaced) } : {}) };
+    },
+  });
+
+  server.registerMethod("tx_get", {
+    scope: "read",
+    params: params({ id: v.hex({ bytes: 32 }) }),
+    description: "a transaction's status: pending, included (block, height, index) or unknown",
+    handler: async (p) => {
+      const id = hashFromHex(p.id);
+      const pooled = mempool.get(id);
+      if (pooled) return { status: "pending", tx: txToJson(pooled, id) };
+      const loc = await chain.getTxLocation(id);
+      if (loc === undefined) return { status: "unknown", id: p.id };
+      const block = await chain.getBlock(loc.blockHash);
+      const tx = block?.txs[loc.index];
+      return {
+        status: "included",
+        blockHash: toHex(loc.blockHash),
+        height: loc.height,
+        index: loc.index,
+        confirmations: chain.head().header.height - loc.height + 1,
+        ...(tx ? { tx: txToJson(tx, id) } : {}),
+      };
+    },
+  });
+
+  server.registerMethod("account_get", {
+    scope: "read",
+    params: params({ address: ADDRESS }),
+    description: "balance and nonce at the head, and the next nonce counting pending txs",
+    handler: (p) => {
+      const addr = parseAddressParam(p.address);
+      const a = chain.getAccount(addr);
+      return {
+        address: encodeAddress(addr),
+        balance: a.balance.toString(),
+        nonce: a.nonce,
+        pendingNonce: mempool.pendingNonce(addr),
+        height: chain.head().header.height,
+      };
+    },
+  });
+
+  server.registerMethod("mempool_status", {
+    scope: "read",
+    params: noParams,
+    description: "pool counts, rejections and removals by reason",
+    handler: () => ({
+      ...mempool.status(),
+      size: mempool.size,
+      rejections: mempool.rejections(),
+      removals: mempool.removals(),
+    }),
+  });
+
+  server.registerMethod("consensus_status", {
+    scope: "read",
+    params: noParams,
+    description: "the consensus engine's status (difficulty, hashrate, finality...)",
+    handler: () => engine.status(chain.view),
+  });
+
+  server.registerMethod("node_info", {
+    scope: "read",
+    params: noParams,
+    description: "chain id, genesis hash, engine, head, peer id and listen addresses",
+    handler: () => ({
+      chainId: chain.rules.chainId,
+      genesisHash: toHex(chain.genesisHash),
+      consensus: engine.type,
+      height: chain.head().header.height,
+      head: toHex(chain.head().hash),
+      producing: node.producing,
+      ...extra.info(),
+      ...(extra.net ? extra.net.info() : {}),
+    }),
+  });
+
+  server.registerMethod("net_peers", {
+    scope: "read",
+    params: noParams,
+    description: "connected peers with their status and score",
+    handler: () => extra.net?.peers() ?? [],
+  });
+
+  server.registerMethod("miner_start", {
+    scope: "admin",
+    params: params({
+      coinbase: v.optional(ADDRESS),
+      threads: v.optional(v.integer({ min: 1, max: 256 })),
+      hashrate: v.optional(v.integer({ min: 1 })),
+    }),
+    description: "start block production (coinbase defaults to the configured one)",
+    handler: async (p) => {
+      const configured = node.config.produce;
+      const beneficiary = p.coinbase !== undefined ? parseAddressParam(p.coinbase) : configured?.beneficiary;
+      if (beneficiary === undefined) {
+        throw new ChainlabError("MINER_NO_COINBASE", "no coinbase configured: pass coinbase");
+      }
+      if (node.producing) await node.stopProducing();
+      const threads = p.threads ?? configured?.threads;
+      const hashrate = p.hashrate ?? configured?.hashrate;
+      node.startProducing({
+        beneficiary,
+        ...(threads !== undefined ? { threads } : {}),
+        ...(hashrate !== undefined ? { hashrate } : {}),
+      });
+      return { producing: true, coinbase: encodeAddress(beneficiary) };
+    },
+  });
+
+  server.registerMethod("miner_stop", {
+    scope: "admin",
+    params: noParams,
+    description: "stop block production",
+    handler: async () => {
+      await node.stopProducing();
+      return { producing: false };
+    },
+  });
+
+  server.registerMethod("admin_partition", {
+    scope: "admin",
+    params: params({ peers: v.array(v.string({ min: 1, max: 200 }), { min: 1, max: 1000 }) }),
+    description: "refuse and drop connections to these peer ids until admin_heal",
+    handler: async (p) => {
+      if (!extra.net) throw new ChainlabError("P2P_DISABLED", "p2p is not running on this node");
+      await extra.net.partition(p.peers);
+      return { blocked: p.peers };
+    },
+  });
+
+  server.registerMethod("admin_heal", {
+    scope: "admin",
+    params: noParams,
+    description: "lift every partition set by admin_partition",
+    handler: async () => {
+      if (!extra.net) throw new ChainlabError("P2P_DISABLED", "p2p is not running on this node");
+      await extra.net.heal();
+      return { healed: true };
+    },
+  });
+
+  server.registerMethod("admin_connect", {
+    scope: "admin",
+    params: params({ multiaddr: v.string({ min: 1, max: 500 }) }),
+    description: "dial a peer",
+    handler: async (p) => {
+      if (!extra.net?.connect) throw new ChainlabError("P2P_DISABLED", "p2p is not running on this node");
+      await extra.net.connect(p.multiaddr);
+      return { connected: p.multiaddr };
+    },
+  });
+}
