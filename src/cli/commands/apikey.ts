@@ -119,7 +119,10 @@ function printKeyTable(keys: ApiKeyView[]): void {
 }
 
 function printCreated(result: unknown, json: boolean | undefined): void {
-  if (json) return printJson(result);
+  if (json) {
+    printJson(result);
+    return;
+  }
   const r = result as { id: string; credential: string; key: ApiKeyView; previous?: ApiKeyView };
   process.stdout.write(`id:         ${r.id}\n`);
   process.stdout.write(`credential: ${r.credential}\n`);
