@@ -249,6 +249,12 @@ export class Chain {
     if (this.invalid.has(id)) throw new BlockError("BLOCK_KNOWN_INVALID", "block is known to be invalid");
     const parent = this.tree.node(block.header.parentHash);
     if (parent === undefined) {
+      // A rejected block is never added to the tree: without this its children would wait in the
+      // orphan pool and name the invalid block as the missing parent to fetch.
+      if (this.invalid.has(toHex(block.header.parentHash))) {
+        this.rememberInvalid(id);
+        throw new BlockError("BLOCK_INVALID_ANCESTOR", "block descends from an invalid block");
+      }
       this.orphans.add(block, id);
       return { status: "orphan", hash, height, missingParent: this.orphans.rootParent(block) };
     }
