@@ -38,6 +38,11 @@ export interface RpcServerOptions {
   nonceStore?: NonceStoreOptions;
   /** Serve /metrics without authentication (for a plain Prometheus scrape). Default false. */
   metricsPublic?: boolean;
+  /**
+   * Benchmarks only (bench:rpc's baseline): accept every /rpc request as an admin caller without
+   * authentication. Not reachable from the CLI or config files; never set it on a real node.
+   */
+  unsafeSkipAuthForBenchmark?: boolean;
   /** Extra fields for GET /health; throwing makes /health answer 503. */
   health?: () => Record<string, unknown> | Promise<Record<string, unknown>>;
 }
@@ -99,6 +104,9 @@ export function createRpcServer(options: RpcServerOptions, deps: RpcServerDeps):
     } catch (err) {
       if (err instanceof RequestError) discardBody(req, 16 * maxBodyBytes);
       return { reply: { ...refusal(err, remote), headers: { Connection: "close" } } };
+    }
+    if (options.unsafeSkipAuthForBenchmark === true) {
+      return { caller: { keyId: "k_benchmark00", scopes: ["admin"] as const }, body };
     }
     try {
       const caller = authenticator.authenticate({

@@ -1,0 +1,150 @@
+/**
+ * bench:rpc — authenticated JSON-RPC throughput against a running in-process node, next to the
+ * same calls with the auth layer skipped (baseline), measured in the same run, alternating
+ * rounds so machine noise hits both. Methods: account_get and tx_submit (fresh signed transfers).
+ *
+ *   npm run bench:rpc -- [--seconds 3] [--concurrency 16] [--rounds 2] [--json]
+ */
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { parseArgs } from "node:util";
+import { toHex } from "../src/core/hash.ts";
+import { encodeTx } from "../src/core/tx.ts";
+import { resolveSettings } from "../src/node/config.ts";
+import { startDaemon } from "../src/node/daemon.ts";
+import { silentLogger } from "../src/node/logger.ts";
+import { registerNodeMethods } from "../src/node/rpc-methods.ts";
+import {
+  type ApiKeyRecord,
+  createNodeMetrics,
+  createRpcClient,
+  createRpcServer,
+  loadOrCreateMasterKey,
+  openApiKeyStore,
+  openAuditLog,
+  type RpcClient,
+  systemClock,
+} from "../src/rpc/index.ts";
+import { actor, easyGenesis, transfer } from "../test/helpers/fixtures.ts";
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: "string", default: "3" },
+    concurrency: { type: "string", default: "16" },
+    rounds: { type: "string", default: "3" },
+    json: { type: "boolean", default: false },
+  },
+});
+const SECONDS = Number(values.seconds);
+const CONCURRENCY = Number(values.concurrency);
+const ROUNDS = Number(values.rounds);
+const say = (m: string) => {
+  if (!values.json) process.stderr.write(`${m}\n`);
+};
+
+const senders = Array.from({ length: 400 }, (_, i) => actor(`rpc-sender-${i}`));
+const sink = actor("sink");
+const genesis = easyGenesis(senders, { balance: 10n ** 15n });
+const dir = await mkdtemp(join(tmpdir(), "chainlab-bench-rpc-"));
+const log = silentLogger();
+const settings = resolveSettings(
+  { "rpc.port": 0, "p2p.enabled": false, "rpc.rate_limit": 1e7, "rpc.rate_burst": 1e7 },
+  {},
+  {},
+);
+const daemon = await startDaemon({ dataDir: dir, genesis, mempool: { maxTxs: 1_000_000 } }, settings, log);
+const credential = (await readFile(daemon.adminKeyPath!, "utf8")).trim();
+
+// The baseline: the same node methods on a second server that skips authentication.
+const baselineKeys = await openApiKeyStore({
+  db: daemon.node.chain.store.db.sublevel<string, ApiKeyRecord>("bench-keys", { valueEncoding: "json" }),
+  masterKey: loadOrCreateMasterKey(dir),
+  clock: systemClock,
+  audit: openAuditLog(join(dir, "bench-audit.log"), { clock: systemClock }),
+  logger: log,
+});
+const baseline = createRpcServer(
+  {
+    host: "127.0.0.1",
+    port: 0,
+    unsafeSkipAuthForBenchmark: true,
+    rateLimit: { ratePerSecond: 1e7, burst: 1e7 },
+  },
+  {
+    keys: baselineKeys,
+    audit: openAuditLog(join(dir, "bench-audit2.log"), { clock: systemClock }),
+    metrics: createNodeMetrics({ defaultMetrics: false }),
+    logger: log,
+  },
+);
+registerNodeMethods(baseline, daemon.node, { info: () => ({}) });
+const baselineUrl = await baseline.start();
+
+const authed = createRpcClient({ url: daemon.rpcUrl!, credential });
+const plain = createRpcClient({ url: baselineUrl });
+
+say("signing transfers for tx_submit ...");
+const gh = daemon.node.chain.genesisHash;
+const txs: string[] = [];
+for (let n = 0; n < 120; n++)
+  for (const s of senders) txs.push(toHex(encodeTx(transfer(s, sink, gh, { nonce: n }))));
+let nextTx = 0;
+
+async function measure(client: RpcClient, method: "account_get" | "tx_submit"): Promise<number> {
+  const deadline = performance.now() + SECONDS * 1000;
+  let done = 0;
+  const worker = async () => {
+    while (performance.now() < deadline) {
+      if (method === "account_get")
+        await client.call("account_get", { address: senders[done % senders.length]!.address });
+      else {
+        if (nextTx >= txs.length) throw new Error("ran out of pre-signed txs; lower --seconds");
+        await client.call("tx_submit", { tx: txs[nextTx++] });
+      }
+      done++;
+    }
+  };
+  const start = performance.now();
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  return done / ((performance.now() - start) / 1000);
+}
+
+const results: Record<string, { auth: number[]; baseline: number[] }> = {
+  account_get: { auth: [], baseline: [] },
+  tx_submit: { auth: [], baseline: [] },
+};
+try {
+  for (const method of ["account_get", "tx_submit"] as const) {
+    await measure(authed, method); // warm-up
+    for (let r = 0; r < ROUNDS; r++) {
+      results[method]!.baseline.push(await measure(plain, method));
+      results[method]!.auth.push(await measure(authed, method));
+      say(
+        `  ${method} round ${r + 1}: auth ${results[method]!.auth.at(-1)!.toFixed(0)}/s, no auth ${results[method]!.baseline.at(-1)!.toFixed(0)}/s`,
+      );
+    }
+  }
+} finally {
+  await baseline.stop();
+  await daemon.stop();
+  await rm(dir, { recursive: true, force: true });
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const summary = Object.fromEntries(
+  Object.entries(results).map(([m, r]) => {
+    const auth = median(r.auth);
+    const base = median(r.baseline);
+    return [m, { authRps: auth, baselineRps: base, overhead: 1 - auth / base }];
+  }),
+);
+if (values.json)
+  process.stdout.write(`${JSON.stringify({ concurrency: CONCURRENCY, seconds: SECONDS, ...summary })}\n`);
+else {
+  for (const [m, s] of Object.entries(summary)) {
+    console.log(
+      `${m.padEnd(12)} authenticated ${s.authRps.toFixed(0)} req/s, without auth ${s.baselineRps.toFixed(0)} req/s, auth overhead ${(s.overhead * 100).toFixed(1)}% (goal <= 15%)`,
+    );
+  }
+}
