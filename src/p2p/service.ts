@@ -3,11 +3,11 @@
  * sync around one node, with a start/stop lifecycle and the control surface used by the node, the
  * RPC and experiments (connect, partition/heal, gossip delay/drop, bans, stats).
  */
-import type { PeerId, PrivateKey } from "@libp2p/interface";
+import type { IdentifyResult, PeerId, PrivateKey } from "@libp2p/interface";
 import { peerIdFromPrivateKey, peerIdFromString } from "@libp2p/peer-id";
 import type { Logger } from "pino";
 import { MAX_BLOCK_SIZE } from "../core/block.ts";
-import { ChainlabError, describeError } from "../core/errors.ts";
+import { describeError } from "../core/errors.ts";
 import { MAX_TX_SIZE } from "../core/tx.ts";
 import { ChainTopics } from "./chain-topics.ts";
 import { PeerClient } from "./client.ts";
@@ -16,6 +16,7 @@ import { P2PError } from "./errors.ts";
 import { P2PEvents } from "./events.ts";
 import { PeerGate } from "./gater.ts";
 import { GossipRouter, type TopicRegistration } from "./gossip.ts";
+import { Handshake } from "./handshake.ts";
 import { createHost, type Host } from "./host.ts";
 import type { P2PNode } from "./node-port.ts";
 import { type P2POptions, type ResolvedP2POptions, resolveOptions } from "./options.ts";
@@ -26,7 +27,7 @@ import { PeerRateLimiter } from "./rate-limit.ts";
 import { BLOCK_INVALID_WEIGHT, SCORE_THRESHOLDS } from "./score-params.ts";
 import { P2PStats, type P2PStatsSnapshot } from "./stats.ts";
 import { SyncManager } from "./sync.ts";
-import { type ChainNames, chainNames, peerNetworkIds, scopedName } from "./topics.ts";
+import { type ChainNames, chainNames, scopedName } from "./topics.ts";
 
 /** Dependencies injected into the service. */
 export interface P2PDeps {
@@ -52,7 +53,7 @@ export class P2PService {
   private host: Host | undefined;
   private dialer: Dialer | undefined;
   private sync: SyncManager | undefined;
-  private client: PeerClient | undefined;
+  private handshake: Handshake | undefined;
   private timers: NodeJS.Timeout[] = [];
   private unsubscribe: (() => void)[] = [];
   private state: "new" | "started" | "stopped" = "new";
@@ -138,7 +139,6 @@ export class P2PService {
       (pubsub as unknown as { getScore(p: string): number }).getScore(peer),
     );
     const client = new PeerClient(host, this.names, this.opts.requestTimeoutMs, this.statsData);
-    this.client = client;
     this.sync = new SyncManager({
       node: this.node,
       client,
@@ -152,6 +152,15 @@ export class P2PService {
       progressLogMs: this.opts.progressLogMs,
       localStatus: () => localStatus(this.node),
       onBadPeer: (peer, reason) => this.onBadPeer(peer, reason),
+    });
+    this.handshake = new Handshake({
+      node: this.node,
+      client,
+      peers: this.peerManager,
+      sync: this.sync,
+      statusProtocol: this.names.status,
+      log: this.log,
+      protocolsOf: async (peer) => (await host.peerStore.get(peer)).protocols,
     });
     const rl = this.opts.rateLimits;
     await registerProtocols(host, {
@@ -188,7 +197,7 @@ export class P2PService {
       maxPeers: this.opts.maxPeers,
       isBlocked: (peer) => this.gate.isBlocked(peer),
     });
-    const statusTimer = setInterval(() => this.refreshStatuses(), this.opts.statusIntervalMs);
+    const statusTimer = setInterval(() => this.handshake?.refreshAll(), this.opts.statusIntervalMs);
     statusTimer.unref();
     this.timers.push(statusTimer);
     this.log.info(
@@ -200,11 +209,12 @@ export class P2PService {
 
   private wireEvents(host: Host): void {
     const onConnect = (evt: CustomEvent<PeerId>): void => {
-      const peer = evt.detail;
-      this.peerManager.added(peer);
-      this.events.emit("peer:connected", { peer: peer.toString() });
-      void this.exchangeStatus(peer);
+      this.peerManager.added(evt.detail);
+      this.events.emit("peer:connected", { peer: evt.detail.toString() });
     };
+    // The handshake waits for identify, so a peer on another chain is recognized by its protocols;
+    // a peer whose identify failed gets its status on the next periodic refresh.
+    const onIdentify = (evt: CustomEvent<IdentifyResult>): void => this.handshake?.onIdentify(evt.detail);
     const onDisconnect = (evt: CustomEvent<PeerId>): void => {
       const id = evt.detail.toString();
       this.peerManager.removed(id);
@@ -214,10 +224,12 @@ export class P2PService {
     const onHeartbeat = (): void => this.peerManager.checkScores(SCORE_THRESHOLDS.graylistThreshold);
     host.addEventListener("peer:connect", onConnect);
     host.addEventListener("peer:disconnect", onDisconnect);
+    host.addEventListener("peer:identify", onIdentify);
     host.services.pubsub.addEventListener("gossipsub:heartbeat", onHeartbeat);
     this.unsubscribe.push(() => {
       host.removeEventListener("peer:connect", onConnect);
       host.removeEventListener("peer:disconnect", onDisconnect);
+      host.removeEventListener("peer:identify", onIdentify);
       host.services.pubsub.removeEventListener("gossipsub:heartbeat", onHeartbeat);
     });
   }
@@ -225,34 +237,6 @@ export class P2PService {
   private onBadPeer(peer: string, reason: string): void {
     this.statsData.count(this.statsData.rejections, reason);
     this.peerManager.recordInvalid(peer, reason);
-  }
-
-  /** Status handshake with one peer; a peer without our status protocol is on another chain. */
-  private async exchangeStatus(peer: PeerId): Promise<void> {
-    const client = this.client;
-    if (client === undefined || this.state !== "started") return;
-    try {
-      const status = await client.status(peer, localStatus(this.node));
-      if (!this.peerManager.recordStatus(peer, status)) return;
-      if (status.weight > this.node.chain.head().weight) this.sync?.trigger();
-    } catch (err) {
-      if (err instanceof ChainlabError && err.code === "P2P_PROTOCOL_UNSUPPORTED") {
-        const protocols = (await this.host?.peerStore.get(peer).catch(() => undefined))?.protocols ?? [];
-        const nets = peerNetworkIds(protocols);
-        const reason = nets.length > 0 ? "GENESIS_MISMATCH" : "NOT_A_CHAINLAB_PEER";
-        this.peerManager.ban(peer.toString(), reason, {
-          theirs: nets.join(",") || undefined,
-          ours: this.names.status,
-        });
-        return;
-      }
-      this.log.debug({ peer: peer.toString(), err: describeError(err) }, "status exchange failed");
-    }
-  }
-
-  private refreshStatuses(): void {
-    for (const r of this.peerManager.all()) void this.exchangeStatus(r.peerId);
-    this.sync?.trigger();
   }
 
   /** Stops timers, sync and the host. */

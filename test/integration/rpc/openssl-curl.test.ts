@@ -5,7 +5,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness } from "./harness.ts";
 
-const README = readFileSync(new URL("../../../src/rpc/README.md", import.meta.url), "utf8");
+const README = readFileSync(new URL("../../../README.md", import.meta.url), "utf8");
 
 /** The bash block that follows `<!-- example: NAME -->` in the README, verbatim. */
 function example(name: string): string {
