@@ -1,0 +1,208 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import type { Chain } from "../../../src/chain/chain.ts";
+import { ConsensusError } from "../../../src/consensus/engine.ts";
+import { type Block, headerHash } from "../../../src/core/block.ts";
+import { BlockError, ChainlabError } from "../../../src/core/errors.ts";
+import { toHex } from "../../../src/core/hash.ts";
+import { blockKey, metaKey, undoKey } from "../../../src/storage/schema.ts";
+import { cleanupAfterEach, craftBlock, extend, mineOn, openChain, resealed } from "../../helpers/chain.ts";
+import { actor, easyGenesis, transfer } from "../../helpers/fixtures.ts";
+
+const alice = actor("alice");
+const bob = actor("bob");
+const genesis = easyGenesis([alice, bob]);
+
+interface Ctx {
+  chain: Chain;
+  gh: Uint8Array;
+}
+
+type ErrorClass = typeof BlockError | typeof ConsensusError;
+
+interface Case {
+  name: string;
+  block: (c: Ctx) => Block;
+  type: ErrorClass;
+  code: string;
+  /** The tx-level reason of a BLOCK_BAD_TX. */
+  reason?: string;
+}
+
+const craft = (c: Ctx, opts: Parameters<typeof craftBlock>[3]): Block =>
+  craftBlock(c.chain.engine, c.chain.view, c.chain.head(), opts);
+const pay = (c: Ctx, nonce: number, over: Partial<Parameters<typeof transfer>[3]> = {}) =>
+  transfer(alice, bob, c.gh, { nonce, ...over });
+
+const cases: Case[] = [
+  {
+    name: "a transaction root that does not match the body",
+    block: (c) => resealed(mineOn(c.chain, { txs: [pay(c, 1)] }), () => ({ txRoot: new Uint8Array(32) })),
+    type: BlockError,
+    code: "BLOCK_BAD_TX_ROOT",
+  },
+  {
+    name: "a height that skips one",
+    block: (c) => craft(c, { height: c.chain.head().header.height + 2 }),
+    type: BlockError,
+    code: "BLOCK_BAD_HEIGHT",
+  },
+  {
+    name: "a height equal to the parent's",
+    block: (c) => craft(c, { height: c.chain.head().header.height }),
+    type: BlockError,
+    code: "BLOCK_BAD_HEIGHT",
+  },
+  {
+    name: "the same transaction twice",
+    block: (c) => {
+      const t = pay(c, 1);
+      return craft(c, { txs: [t, t] });
+    },
+    type: BlockError,
+    code: "BLOCK_DUPLICATE_TX",
+  },
+  {
+    name: "a transaction whose amount was changed after signing",
+    block: (c) => craft(c, { txs: [{ ...pay(c, 1), amount: 11n }] }),
+    type: BlockError,
+    code: "BLOCK_BAD_TX",
+    reason: "TX_BAD_SIGNATURE",
+  },
+  {
+    name: "a transaction signed for another chain id",
+    block: (c) => craft(c, { txs: [pay(c, 1, { chainId: 1 })] }),
+    type: BlockError,
+    code: "BLOCK_BAD_TX",
+    reason: "TX_WRONG_CHAIN",
+  },
+  {
+    name: "a replayed transaction",
+    block: (c) => craft(c, { txs: [pay(c, 0)] }),
+    type: BlockError,
+    code: "BLOCK_BAD_TX",
+    reason: "TX_NONCE_TOO_LOW",
+  },
+  {
+    name: "a transaction with a skipped nonce",
+    block: (c) => craft(c, { txs: [pay(c, 2)] }),
+    type: BlockError,
+    code: "BLOCK_BAD_TX",
+    reason: "TX_NONCE_TOO_HIGH",
+  },
+  {
+    name: "a transaction that overspends",
+    block: (c) => craft(c, { txs: [pay(c, 1, { amount: 2_000_000_000n })] }),
+    type: BlockError,
+    code: "BLOCK_BAD_TX",
+    reason: "TX_INSUFFICIENT_FUNDS",
+  },
+  {
+    name: "an expired transaction",
+    block: (c) => craft(c, { txs: [pay(c, 1, { expiresAt: c.chain.head().header.height })] }),
+    type: BlockError,
+    code: "BLOCK_BAD_TX",
+    reason: "TX_EXPIRED",
+  },
+  {
+    name: "a state root that does not match execution",
+    block: (c) => resealed(mineOn(c.chain, { txs: [pay(c, 1)] }), () => ({ stateRoot: new Uint8Array(32) })),
+    type: BlockError,
+    code: "BLOCK_BAD_STATE_ROOT",
+  },
+  {
+    name: "a beneficiary changed after the state root was computed",
+    block: (c) => resealed(mineOn(c.chain), () => ({ beneficiary: bob.addressBytes })),
+    type: BlockError,
+    code: "BLOCK_BAD_STATE_ROOT",
+  },
+  {
+    name: "an engine body item in a PoW block",
+    block: (c) => craft(c, { engineBody: Uint8Array.of(1) }),
+    type: ConsensusError,
+    code: "BLOCK_BAD_ENGINE_BODY",
+  },
+  {
+    name: "a timestamp at the parent's median-time-past",
+    block: (c) => craft(c, { timestamp: c.chain.head().header.timestamp }),
+    type: ConsensusError,
+    code: "BLOCK_TIMESTAMP_TOO_OLD",
+  },
+];
+
+describe("block validation on import", () => {
+  const defer = cleanupAfterEach();
+  let ctx: Ctx;
+  let headBefore: string;
+
+  /** A chain at height 1 in which alice has used nonce 0. */
+  beforeEach(async () => {
+    const { chain } = await openChain(genesis, defer);
+    ctx = { chain, gh: chain.genesisHash };
+    await extend(chain, 1, [[pay(ctx, 0)]]);
+    headBefore = toHex(chain.head().hash);
+  });
+
+  async function rejection(block: Block): Promise<ChainlabError> {
+    try {
+      await ctx.chain.importBlock(block);
+    } catch (err) {
+      if (err instanceof ChainlabError) return err;
+      throw err;
+    }
+    throw new Error("block was accepted");
+  }
+
+  it("accepts the honest block all cases are variations of", async () => {
+    expect((await ctx.chain.importBlock(mineOn(ctx.chain, { txs: [pay(ctx, 1)] }))).status).toBe("head");
+  });
+
+  it.each(cases)("rejects $name with $code", async (c) => {
+    const err = await rejection(c.block(ctx));
+    expect([err instanceof c.type, err.code, err.data.reason]).toEqual([true, c.code, c.reason]);
+  });
+
+  it.each(cases)("writes nothing to storage for $name", async (c) => {
+    const block = c.block(ctx);
+    await rejection(block);
+    const hash = headerHash(block.header);
+    const db = ctx.chain.store.db;
+    const stored = [await db.get(blockKey(hash)), await db.get(metaKey(hash)), await db.get(undoKey(hash))];
+    expect(stored).toEqual([undefined, undefined, undefined]);
+  });
+
+  it.each(cases)("keeps the head on $name", async (c) => {
+    await rejection(c.block(ctx));
+    expect(toHex(ctx.chain.head().hash)).toBe(headBefore);
+  });
+
+  it.each(cases)("remembers $name as known invalid", async (c) => {
+    const block = c.block(ctx);
+    await rejection(block);
+    expect((await rejection(block)).code).toBe("BLOCK_KNOWN_INVALID");
+  });
+});
+
+describe("a block from the future", () => {
+  const defer = cleanupAfterEach();
+
+  /** A chain whose clock stands one minute after genesis, and a block two minutes ahead of that. */
+  async function withFutureBlock() {
+    let clock = genesis.timestamp + 60_000;
+    const { chain } = await openChain(genesis, defer, { now: () => clock });
+    const drift = 60_000;
+    const block = mineOn(chain, { timestamp: clock + drift + 1 });
+    const first = await chain.importBlock(block).catch((err: ChainlabError) => err.code);
+    return { chain, block, first, advance: (ms: number) => (clock += ms) };
+  }
+
+  it("is rejected with BLOCK_TIMESTAMP_IN_FUTURE", async () => {
+    const { first } = await withFutureBlock();
+    expect(first).toBe("BLOCK_TIMESTAMP_IN_FUTURE");
+  });
+
+  it("is not remembered as invalid: it imports once the clock catches up", async () => {
+    const { chain, block, advance } = await withFutureBlock();
+    advance(1);
+    expect((await chain.importBlock(block)).status).toBe("head");
+  });
+});
