@@ -133,7 +133,8 @@ export function createMinerPool(options: MinerPoolOptions = {}): MinerPool {
     view.setUint32(NONCE_OFFSET, msg.nonce);
     const hash = sha256(header);
     if (hashToBigInt(hash) > active.target) {
-      settle(new MinerError("MINER_WORKER_FAILED", "worker returned a hash above the target", msg));
+      const data = { extraNonce: msg.extraNonce.toString(), nonce: msg.nonce };
+      settle(new MinerError("MINER_WORKER_FAILED", "worker returned a hash above the target", data));
     } else settle({ header, hash });
   };
 
