@@ -127,11 +127,25 @@ export class Chain {
       if (height > headMeta.header.height) break;
       canonical[height] = hash;
     }
-    if (
-      canonical.length !== headMeta.header.height + 1 ||
-      !bytesEqual(canonical[headMeta.header.height]!, head.hash)
-    ) {
-      throw new StorageError("STORAGE_CORRUPT", "canonical index does not end at the head");
+    // Every height from the head down to genesis must hold the head's ancestor: checking only the
+    // length and the last entry let a hole (an array slot left empty) or a stray hash through.
+    for (let cur = headMeta; ; ) {
+      const entry = canonical[cur.header.height];
+      if (entry === undefined || !bytesEqual(entry, cur.hash)) {
+        throw new StorageError(
+          "STORAGE_CORRUPT",
+          `canonical index at height ${cur.header.height} does not hold the head's ancestor`,
+        );
+      }
+      if (cur.header.height === 0) break;
+      const parent = tree.getMeta(cur.header.parentHash);
+      if (parent === undefined) {
+        throw new StorageError(
+          "STORAGE_CORRUPT",
+          `block at height ${cur.header.height} has no stored parent`,
+        );
+      }
+      cur = parent;
     }
     tree.loadCanonical(canonical, headMeta);
     const state = new MemoryState();
