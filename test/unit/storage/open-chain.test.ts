@@ -4,6 +4,7 @@ import { GenesisError } from "../../../src/core/errors.ts";
 import { toHex } from "../../../src/core/hash.ts";
 import { silentLogger } from "../../../src/node/logger.ts";
 import { ChainlabNode } from "../../../src/node/node.ts";
+import { type ChainDb, openChainDb } from "../../../src/storage/chain-store.ts";
 import { StorageError } from "../../../src/storage/errors.ts";
 import { canonicalKey, headKey, stateKey } from "../../../src/storage/schema.ts";
 import { cleanupAfterEach, extend, openChain } from "../../helpers/chain.ts";
@@ -83,7 +84,7 @@ describe("opening a chain database", () => {
     expect(c.chain.getAccount(bob.addressBytes).balance).toBe(10n);
   });
 
-  it("keeps state entries out of reach of other prefixes", async () => {
+  it("stores exactly one state entry per account the chain touched", async () => {
     const path = await closedChain();
     let count = 0;
     await tamper(path, async (db) => {
@@ -93,13 +94,7 @@ describe("opening a chain database", () => {
     expect(count).toBe(3);
   });
 
-  async function tamper(
-    path: string,
-    edit: (
-      db: Awaited<ReturnType<typeof import("../../../src/storage/chain-store.ts").openChainDb>>,
-    ) => Promise<unknown>,
-  ): Promise<void> {
-    const { openChainDb } = await import("../../../src/storage/chain-store.ts");
+  async function tamper(path: string, edit: (db: ChainDb) => Promise<unknown>): Promise<void> {
     const db = await openChainDb(path);
     try {
       await edit(db);
