@@ -25,7 +25,7 @@ import { decodePowFields, encodePowFields, type PowFields } from "./layout.ts";
 import { blockReward, type PowParams, parsePowParams } from "./params.ts";
 import { PowProducer } from "./producer.ts";
 import type { Sealer } from "./sealer.ts";
-import { createSimpleSealer } from "./simple-sealer.ts";
+import { createPoolSealer } from "./miner/pool-sealer.ts";
 
 /** The big-endian integer value of a 32-byte hash. */
 export function hashToBigInt(hash: Uint8Array): bigint {
@@ -36,7 +36,7 @@ export function hashToBigInt(hash: Uint8Array): bigint {
 
 /** Options of the PoW engine beyond genesis (how to seal). */
 export interface PowEngineOptions {
-  /** Builds the sealer for a producer; defaults to the in-thread reference loop. */
+  /** Builds the sealer for a producer; defaults to the worker-thread SIMD miner pool. */
   createSealer?: (options: ProducerOptions) => Sealer;
 }
 
@@ -52,7 +52,13 @@ export class PowEngine implements ConsensusEngine {
   constructor(genesis: Genesis, options: PowEngineOptions = {}) {
     this.params = parsePowParams(genesis.consensus.params);
     this.powLimit = compactToTarget(this.params.powLimitBits)!;
-    this.createSealer = options.createSealer ?? (() => createSimpleSealer());
+    this.createSealer =
+      options.createSealer ??
+      ((o) =>
+        createPoolSealer({
+          ...(o.threads !== undefined ? { threads: o.threads } : {}),
+          ...(o.hashrate !== undefined ? { hashrate: o.hashrate } : {}),
+        }));
   }
 
   genesisFields(): Uint8Array {
