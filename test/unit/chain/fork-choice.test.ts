@@ -63,6 +63,14 @@ describe("fork choice by cumulative work", () => {
     expect(toHex(long.chain.head().hash)).toBe(toHex(short.chain.head().hash));
   });
 
+  it("drops the stored canonical entries above the shorter new head", async () => {
+    const { long, shortBlocks } = await twoBranches();
+    await importAll(long.chain, shortBlocks);
+    const heights: number[] = [];
+    for await (const { height } of long.chain.store.canonical()) heights.push(height);
+    expect(heights).toEqual([0, 1, 2]);
+  });
+
   it("keeps a node on the heavier branch when the longer, lighter branch arrives", async () => {
     const { short, longBlocks } = await twoBranches();
     expect(await importAll(short.chain, longBlocks)).toEqual(["side", "side", "side"]);

@@ -7,6 +7,7 @@ import {
   cleanupAfterEach,
   extend,
   importAll,
+  mineOn,
   type OpenedChain,
   openChain,
   stateSnapshot,
@@ -218,4 +219,47 @@ describe("a chain reopened after a reorg", () => {
     await importAll(reopened.chain, await extend(twin.chain, 2));
     expect(toHex(reopened.chain.stateRoot())).toBe(toHex(twin.chain.stateRoot()));
   });
+});
+
+describe("an import the database cannot complete", () => {
+  const defer = cleanupAfterEach();
+
+  /**
+   * The database is closed under the chain, then a block arrives: for an extension the atomic batch
+   * write is the first database access and fails; for a reorg reading the undo data fails first.
+   */
+  async function failedImport(kind: "extension" | "reorg") {
+    const d = await diverged(defer);
+    if (kind === "reorg") await importAll(d.a.chain, [d.bBranch[0]!]);
+    const block = kind === "reorg" ? d.bBranch[1]! : mineOn(d.a.chain);
+    const headBefore = headHex(d.a);
+    const rootBefore = toHex(d.a.chain.stateRoot());
+    await d.a.chain.store.close();
+    const error = await d.a.chain.importBlock(block).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    return { ...d, block, headBefore, rootBefore, error };
+  }
+
+  it.each(["extension", "reorg"] as const)("rejects the %s", async (kind) => {
+    const { error } = await failedImport(kind);
+    expect(error).toBeInstanceOf(Error);
+  });
+
+  it.each(["extension", "reorg"] as const)(
+    "leaves the in-memory head and state root after a failed %s",
+    async (kind) => {
+      const { a, headBefore, rootBefore } = await failedImport(kind);
+      expect([headHex(a), toHex(a.chain.stateRoot())]).toEqual([headBefore, rootBefore]);
+    },
+  );
+
+  it.each(["extension", "reorg"] as const)(
+    "does not take the block of a failed %s for invalid",
+    async (kind) => {
+      const { a, block } = await failedImport(kind);
+      expect(a.chain.hasBlock(headerHash(block.header))).toBe(false);
+    },
+  );
 });
