@@ -7,7 +7,7 @@ import { startDaemon } from "../../node/daemon.ts";
 import { dataDirPaths, resolveGenesis } from "../../node/data-dir.ts";
 import { createLogger, type LogLevel } from "../../node/logger.ts";
 import { CliError } from "../errors.ts";
-import { createNetwork } from "../network.ts";
+import { createNetwork } from "../../node/network.ts";
 import { collect, parseAddress } from "../parse.ts";
 
 /** Flags of `node start`. */
