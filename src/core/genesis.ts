@@ -73,6 +73,9 @@ export function parseGenesis(raw: unknown): Genesis {
   const c = o.consensus;
   if (typeof c !== "object" || c === null || Array.isArray(c)) fail("consensus", "must be an object");
   const cc = c as Record<string, unknown>;
+  // Only type and params reach genesisToJson: any other key would be ignored and left out of the hash.
+  for (const k of Object.keys(cc))
+    if (k !== "type" && k !== "params") fail(`consensus.${k}`, "unknown field");
   if (typeof cc.type !== "string" || cc.type.length === 0) fail("consensus.type", "must be a string");
   const params = cc.params ?? {};
   if (typeof params !== "object" || params === null || Array.isArray(params))
