@@ -78,6 +78,11 @@ describe("parseGenesis", () => {
     { name: "a missing consensus", raw: () => withField(["consensus"], undefined), field: "consensus" },
     { name: "a consensus array", raw: () => withField(["consensus"], []), field: "consensus" },
     {
+      name: "an unknown consensus field (it would not be committed to the hash)",
+      raw: () => withField(["consensus", "validators"], []),
+      field: "consensus.validators",
+    },
+    {
       name: "an empty consensus.type",
       raw: () => withField(["consensus", "type"], ""),
       field: "consensus.type",
