@@ -52,23 +52,29 @@ async function generate(dir: string): Promise<{ blocks: Block[]; bytes: Uint8Arr
     const txs: Tx[] = senders.map((s) => transfer(s, sink, gh, { nonce: b, amount: 1n, fee: 1n }));
     const parent = node.chain.head();
     clock += 1000;
-    const block = sealPow(node.chain.buildTemplate({
-      beneficiary: miner.addressBytes,
-      timestamp: engine.templateTimestamp(parent, node.chain.view, clock),
-      engineFields: engine.prepareFields(parent, node.chain.view),
-      txs,
-    }));
+    const block = sealPow(
+      node.chain.buildTemplate({
+        beneficiary: miner.addressBytes,
+        timestamp: engine.templateTimestamp(parent, node.chain.view, clock),
+        engineFields: engine.prepareFields(parent, node.chain.view),
+        txs,
+      }),
+    );
     if (block.txs.length !== TXS) throw new Error(`template dropped txs at block ${b}`);
     await node.importBlock(block, "bench");
     blocks.push(block);
-    if ((b + 1) % 500 === 0) log(`  generated ${b + 1}/${BLOCKS} blocks (${((performance.now() - start) / 1000).toFixed(1)} s)`);
+    if ((b + 1) % 500 === 0)
+      log(`  generated ${b + 1}/${BLOCKS} blocks (${((performance.now() - start) / 1000).toFixed(1)} s)`);
   }
   await node.stop();
   return { blocks, bytes: blocks.map(encodeBlock) };
 }
 
 async function timeImport(dir: string, blocks: Block[]): Promise<number> {
-  const node = await ChainlabNode.open({ dataDir: dir, genesis, now: () => Number.MAX_SAFE_INTEGER / 2 }, silentLogger());
+  const node = await ChainlabNode.open(
+    { dataDir: dir, genesis, now: () => Number.MAX_SAFE_INTEGER / 2 },
+    silentLogger(),
+  );
   const start = performance.now();
   for (const block of blocks) {
     const r = await node.importBlock(block, "bench");
@@ -94,7 +100,8 @@ async function timeRawLevel(dir: string, blocks: Block[], bytes: Uint8Array[]): 
 
 function timeVerify(blocks: Block[], genesisHash: Uint8Array): number {
   const start = performance.now();
-  for (const b of blocks) for (const tx of b.txs) if (!isTxSignatureValid(tx, genesisHash)) throw new Error("bad sig");
+  for (const b of blocks)
+    for (const tx of b.txs) if (!isTxSignatureValid(tx, genesisHash)) throw new Error("bad sig");
   return performance.now() - start;
 }
 
@@ -103,11 +110,13 @@ try {
   log(`generating ${BLOCKS} blocks x ${TXS} transfers ...`);
   const { blocks, bytes } = await generate(join(root, "source"));
   const gh = headerHash(
-    (await ChainlabNode.open({ dataDir: join(root, "source"), genesis }, silentLogger()).then(async (n) => {
-      const g = n.chain.tree.genesis();
-      await n.stop();
-      return g;
-    })).header,
+    (
+      await ChainlabNode.open({ dataDir: join(root, "source"), genesis }, silentLogger()).then(async (n) => {
+        const g = n.chain.tree.genesis();
+        await n.stop();
+        return g;
+      })
+    ).header,
   );
   log("importing into a fresh node ...");
   const importMs = await timeImport(join(root, "import"), blocks);
@@ -133,10 +142,18 @@ try {
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } else {
     const f = (n: number) => n.toFixed(1);
-    console.log(`import:          ${f(result.blocksPerSecond)} blocks/s, ${f(result.txPerSecond)} tx/s (${f(result.importSeconds)} s, ${(totalBytes / 1e6).toFixed(1)} MB)`);
-    console.log(`signature share: ${(result.signatureShare * 100).toFixed(1)}% of import time (${f(result.signatureVerifySeconds)} s verifying ${totalTxs} signatures with node:crypto)`);
-    console.log(`baseline:        raw level batch writes of the same bytes: ${f(result.rawLevelBlocksPerSecond)} blocks/s (${f(result.rawLevelSeconds)} s)`);
-    console.log(`ratio:           import / raw level = ${(result.importVsRawLevel * 100).toFixed(1)}% of raw write speed`);
+    console.log(
+      `import:          ${f(result.blocksPerSecond)} blocks/s, ${f(result.txPerSecond)} tx/s (${f(result.importSeconds)} s, ${(totalBytes / 1e6).toFixed(1)} MB)`,
+    );
+    console.log(
+      `signature share: ${(result.signatureShare * 100).toFixed(1)}% of import time (${f(result.signatureVerifySeconds)} s verifying ${totalTxs} signatures with node:crypto)`,
+    );
+    console.log(
+      `baseline:        raw level batch writes of the same bytes: ${f(result.rawLevelBlocksPerSecond)} blocks/s (${f(result.rawLevelSeconds)} s)`,
+    );
+    console.log(
+      `ratio:           import / raw level = ${(result.importVsRawLevel * 100).toFixed(1)}% of raw write speed`,
+    );
   }
 } finally {
   await rm(root, { recursive: true, force: true });

@@ -10,6 +10,7 @@ import { registerGenesis } from "./commands/genesis.ts";
 import { registerKeys } from "./commands/keys.ts";
 import { registerNode } from "./commands/node.ts";
 import { registerRpc } from "./commands/rpc.ts";
+import { registerTestnet } from "./commands/testnet.ts";
 import { registerTx } from "./commands/tx.ts";
 import { errorLine, exitCodeOf } from "./errors.ts";
 
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerTx(program);
   registerRpc(program);
   registerApiKey(program);
+  registerTestnet(program);
   registerDev(program);
   for (const c of program.commands) c.exitOverride();
   return program;

@@ -49,6 +49,8 @@ export class ChainlabNode {
   private readonly blockListeners = new Set<(block: Block, result: ImportResult) => void>();
   private readonly rejectListeners = new Set<(code: string) => void>();
   private stopped = false;
+  /** Transactions included in canonical blocks since this process started (net of reorgs). */
+  txsIncluded = 0;
 
   private constructor(
     config: NodeConfig,
@@ -101,6 +103,8 @@ export class ChainlabNode {
   }
 
   private onHeadChange(change: HeadChange): void {
+    for (const b of change.connected) this.txsIncluded += b.txs.length;
+    for (const b of change.disconnected) this.txsIncluded -= b.txs.length;
     this.mempool.onHeadChanged({ connected: change.connected, disconnected: change.disconnected });
     for (const l of this.invalidators) l("head");
   }

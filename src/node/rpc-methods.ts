@@ -148,6 +148,8 @@ export function registerNodeMethods(
       height: chain.head().header.height,
       head: toHex(chain.head().hash),
       producing: node.producing,
+      txsIncluded: node.txsIncluded,
+      mempoolSize: mempool.size,
       ...extra.info(),
       ...(extra.net ? extra.net.info() : {}),
     }),

@@ -93,7 +93,8 @@ describe("crash recovery", () => {
           let minted = 0n;
           for (let h = 1; h <= height; h++) minted += blockReward(params, h);
           expect(supply).toBe(allocTotal + minted);
-          if (i === KILLS - 1) expect(node.chain.getAccount(actors[0]!.addressBytes).nonce).toBeGreaterThan(0);
+          if (i === KILLS - 1)
+            expect(node.chain.getAccount(actors[0]!.addressBytes).nonce).toBeGreaterThan(0);
         } finally {
           await node.stop();
         }

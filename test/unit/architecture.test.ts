@@ -81,7 +81,8 @@ describe("architecture", () => {
 
   it("only node/ picks an engine implementation (consensus/registry.ts)", () => {
     const bad = edges.filter(
-      (e) => e.to === "consensus/registry.ts" && !["node", "cli", "testnet", "experiments"].includes(top(e.from)),
+      (e) =>
+        e.to === "consensus/registry.ts" && !["node", "cli", "testnet", "experiments"].includes(top(e.from)),
     );
     expect(bad).toEqual([]);
   });

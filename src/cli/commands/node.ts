@@ -6,8 +6,8 @@ import { type ConfigKey, readConfigFile, resolveSettings } from "../../node/conf
 import { startDaemon } from "../../node/daemon.ts";
 import { dataDirPaths, resolveGenesis } from "../../node/data-dir.ts";
 import { createLogger, type LogLevel } from "../../node/logger.ts";
-import { CliError } from "../errors.ts";
 import { createNetwork } from "../../node/network.ts";
+import { CliError } from "../errors.ts";
 import { collect, parseAddress } from "../parse.ts";
 
 /** Flags of `node start`. */

@@ -22,10 +22,10 @@ import {
 } from "../engine.ts";
 import { asertTarget, compactToTarget, targetToCompact, workForTarget } from "./difficulty.ts";
 import { decodePowFields, encodePowFields, type PowFields } from "./layout.ts";
+import { createPoolSealer } from "./miner/pool-sealer.ts";
 import { blockReward, type PowParams, parsePowParams } from "./params.ts";
 import { PowProducer } from "./producer.ts";
 import type { Sealer } from "./sealer.ts";
-import { createPoolSealer } from "./miner/pool-sealer.ts";
 
 /** The big-endian integer value of a 32-byte hash. */
 export function hashToBigInt(hash: Uint8Array): bigint {

@@ -1,0 +1,263 @@
+/** `chainlab testnet up|status|down|logs|kill|restart|partition|heal|load`. */
+
+import { readFile } from "node:fs/promises";
+import type { Command } from "commander";
+import { findNode, isAlive, type NodeStatus, runLoad, Testnet } from "../../testnet/index.ts";
+import { CliError } from "../errors.ts";
+import { printJson } from "../output.ts";
+import { parseInteger, parsePositive } from "../parse.ts";
+
+const DEFAULT_DIR = "testnet";
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
+}
+
+function statusTable(st: NodeStatus[], rates?: Map<string, number>): string {
+  const rows = [["NODE", "STATE", "HEIGHT", "HEAD", "PEERS", "MEMPOOL", "TX/S", "RPC"]];
+  for (const s of st) {
+    rows.push([
+      s.name,
+      s.up ? "up" : "down",
+      s.height?.toString() ?? "-",
+      Testnet.short(s.head),
+      s.peers?.toString() ?? "-",
+      s.mempool?.toString() ?? "-",
+      rates?.get(s.name)?.toFixed(0) ?? "-",
+      s.rpcUrl ?? "-",
+    ]);
+  }
+  return table(rows);
+}
+
+function parseGroups(spec: string, count: number): number[][] {
+  const groups = spec
+    .split("/")
+    .map((g) => g.split(",").map((x) => parseInteger(x.trim(), "partition", 0, count - 1)));
+  if (groups.length < 2) throw new CliError('partition needs at least two groups, like "0,1/2,3"');
+  return groups;
+}
+
+async function liveView(net: Testnet): Promise<void> {
+  const last = new Map<string, { at: number; txs: number }>();
+  let stopping = false;
+  const stop = new Promise<void>((resolve) => {
+    const onSignal = () => {
+      if (!stopping) {
+        stopping = true;
+        resolve();
+      }
+    };
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+  });
+  const tty = process.stdout.isTTY === true;
+  while (!stopping) {
+    const st = await net.status();
+    const rates = new Map<string, number>();
+    const now = Date.now();
+    for (const s of st) {
+      const prev = last.get(s.name);
+      if (prev && s.txsIncluded !== undefined && now > prev.at)
+        rates.set(s.name, Math.max(0, ((s.txsIncluded - prev.txs) * 1000) / (now - prev.at)));
+      if (s.txsIncluded !== undefined) last.set(s.name, { at: now, txs: s.txsIncluded });
+    }
+    const text = `${new Date().toISOString()}  testnet ${net.dir}  (Ctrl-C stops every node)\n${statusTable(st, rates)}\n`;
+    process.stdout.write(tty ? `\x1b[H\x1b[2J${text}` : text);
+    await Promise.race([stop, new Promise((r) => setTimeout(r, 1000))]);
+  }
+  process.stdout.write("stopping the testnet ...\n");
+  await net.stop();
+  process.stdout.write("all nodes stopped\n");
+}
+
+function printUp(net: Testnet): void {
+  const m = net.manifest;
+  const rows = [["NODE", "RPC", "MULTIADDR", "PID", "MINER"]];
+  for (const n of m.nodes)
+    rows.push([n.name, n.rpcUrl ?? "-", n.multiaddr ?? "-", String(n.pid ?? "-"), n.miner ? "yes" : "no"]);
+  process.stdout.write(`${table(rows)}\n\n`);
+  process.stdout.write(`manifest:   ${net.dir}/testnet.json\n`);
+  process.stdout.write(
+    `accounts:   ${m.accounts.length} prefunded keystores in ${net.dir}/accounts (passphrase file ${m.passphraseFile})\n`,
+  );
+  process.stdout.write(`call a node: npx chainlab rpc chain_getHead --data-dir ${m.nodes[0]?.dataDir}\n`);
+  process.stdout.write(`load:       npx chainlab testnet load --tps 200 --duration 30 --dir ${net.dir}\n\n`);
+}
+
+/** Registers the testnet commands. */
+export function registerTestnet(program: Command): void {
+  const t = program.command("testnet").description("local multi-node testnets");
+
+  t.command("up")
+    .description("generate (or resume) and start an N-node testnet; stays in the foreground with a live view")
+    .option("--nodes <n>", "number of nodes", "4")
+    .option("--consensus <type>", "consensus engine: pow", "pow")
+    .option("--dir <dir>", "testnet directory", DEFAULT_DIR)
+    .option("--block-time <seconds>", "target block time", "1")
+    .option("--miners <k>", "how many nodes mine (default: all)")
+    .option("--hashrate <h>", "throttled hashes/s per miner", "100000")
+    .option("--accounts <m>", "prefunded accounts", "8")
+    .option("--in-process", "run the nodes inside this process (for large counts)")
+    .option("--detach", "start the nodes and return")
+    .option("--fresh", "delete an existing testnet in --dir first")
+    .option("--json", "print the manifest as JSON (with --detach)")
+    .action(async (o) => {
+      if (o.consensus !== "pow")
+        throw new CliError(`--consensus ${o.consensus} is not available yet (supported: pow)`);
+      if (o.inProcess && o.detach) throw new CliError("--in-process nodes cannot be detached");
+      const nodes = parseInteger(o.nodes, "nodes", 1, 64);
+      const started = Date.now();
+      const net = await Testnet.start({
+        dir: o.dir,
+        nodes,
+        consensus: "pow",
+        miners: o.miners !== undefined ? parseInteger(o.miners, "miners", 0, nodes) : nodes,
+        accounts: parseInteger(o.accounts, "accounts", 1, 1000),
+        blockTimeSeconds: parsePositive(o.blockTime, "block-time"),
+        hashratePerMiner: parsePositive(o.hashrate, "hashrate"),
+        fresh: o.fresh === true,
+        inProcess: o.inProcess === true,
+        onProgress: (msg) => {
+          if (!o.json) process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}\n`);
+        },
+      });
+      if (o.detach) {
+        if (o.json) printJson(net.manifest);
+        else printUp(net);
+        return;
+      }
+      printUp(net);
+      await liveView(net);
+    });
+
+  t.command("status")
+    .description("height, head, peers and mempool of every node")
+    .option("--dir <dir>", "testnet directory", DEFAULT_DIR)
+    .option("--json", "print JSON")
+    .action(async (o: { dir: string; json?: boolean }) => {
+      const st = await (await Testnet.open(o.dir)).status();
+      if (o.json) printJson(st);
+      else process.stdout.write(`${statusTable(st)}\n`);
+    });
+
+  t.command("down")
+    .description("stop every node gracefully (no process is left behind)")
+    .option("--dir <dir>", "testnet directory", DEFAULT_DIR)
+    .option("--json", "print JSON")
+    .action(async (o: { dir: string; json?: boolean }) => {
+      const net = await Testnet.open(o.dir);
+      const pids = net.nodes.map((n) => n.pid).filter((p): p is number => p !== undefined);
+      await net.stop();
+      const left = pids.filter((p) => isAlive(p));
+      if (left.length > 0) throw new CliError(`processes still running: ${left.join(", ")}`);
+      if (o.json) printJson({ stopped: pids });
+      else process.stdout.write(`stopped ${pids.length} node process(es)\n`);
+    });
+
+  t.command("logs")
+    .description("print a node's log")
+    .argument("<node>", "node name or index")
+    .option("--dir <dir>", "testnet directory", DEFAULT_DIR)
+    .option("--lines <n>", "last N lines", "50")
+    .action(async (ref: string, o: { dir: string; lines: string }) => {
+      const node = findNode((await Testnet.open(o.dir)).manifest, ref);
+      const n = parseInteger(o.lines, "lines", 1, 1_000_000);
+      const text = await readFile(node.logFile, "utf8").catch(() => "");
+      process.stdout.write(`${text.trimEnd().split("\n").slice(-n).join("\n")}\n`);
+    });
+
+  t.command("kill")
+    .description("SIGKILL a node (a crash)")
+    .argument("<node>", "node name or index")
+    .option("--dir <dir>", "testnet directory", DEFAULT_DIR)
+    .option("--json", "print JSON")
+    .action(async (ref: string, o: { dir: string; json?: boolean }) => {
+      const net = await Testnet.open(o.dir);
+      const node = findNode(net.manifest, ref);
+      await net.kill(node.index);
+      if (o.json) printJson({ killed: node.name, pid: node.pid });
+      else process.stdout.write(`killed ${node.name} (pid ${node.pid})\n`);
+    });
+
+  t.command("restart")
+    .description("restart a node (it catches up from its peers)")
+    .argument("<node>", "node name or index")
+    .option("--dir <dir>", "testnet directory", DEFAULT_DIR)
+    .option("--json", "print JSON")
+    .action(async (ref: string, o: { dir: string; json?: boolean }) => {
+      const net = await Testnet.open(o.dir);
+      const node = findNode(net.manifest, ref);
+      await net.restart(node.index);
+      if (o.json) printJson(node);
+      else process.stdout.write(`restarted ${node.name} (pid ${node.pid}, ${node.rpcUrl})\n`);
+    });
+
+  t.command("partition")
+    .description('split the nodes into groups that cannot reach each other, e.g. "0,1/2,3"')
+    .argument("<groups>", "node indexes: comma within a group, slash between groups")
+    .option("--dir <dir>", "testnet directory", DEFAULT_DIR)
+    .option("--json", "print JSON")
+    .action(async (spec: string, o: { dir: string; json?: boolean }) => {
+      const net = await Testnet.open(o.dir);
+      const groups = parseGroups(spec, net.nodes.length);
+      await net.partition(groups);
+      if (o.json) printJson({ partitioned: groups });
+      else process.stdout.write(`partitioned: ${groups.map((g) => g.join(",")).join(" / ")}\n`);
+    });
+
+  t.command("heal")
+    .description("lift every partition")
+    .option("--dir <dir>", "testnet directory", DEFAULT_DIR)
+    .option("--json", "print JSON")
+    .action(async (o: { dir: string; json?: boolean }) => {
+      await (await Testnet.open(o.dir)).heal();
+      if (o.json) printJson({ healed: true });
+      else process.stdout.write("healed\n");
+    });
+
+  t.command("load")
+    .description("send signed transfers between the prefunded accounts and report inclusion")
+    .requiredOption("--tps <rate>", "transfers per second")
+    .requiredOption("--duration <seconds>", "how long to send")
+    .option("--dir <dir>", "testnet directory", DEFAULT_DIR)
+    .option("--json", "print JSON")
+    .action(async (o: { tps: string; duration: string; dir: string; json?: boolean }) => {
+      const net = await Testnet.open(o.dir);
+      let lastPrint = 0;
+      const report = await runLoad(net, {
+        tps: parsePositive(o.tps, "tps"),
+        durationSeconds: parsePositive(o.duration, "duration"),
+        onProgress: (p) => {
+          if (o.json || Date.now() - lastPrint < 1000) return;
+          lastPrint = Date.now();
+          process.stderr.write(
+            `  ${p.elapsed.toFixed(0)} s: submitted ${p.submitted}, accepted ${p.accepted}, included ${p.included}\n`,
+          );
+        },
+      });
+      if (o.json) return printJson(report);
+      const rej =
+        Object.entries(report.rejected)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(", ") || "none";
+      process.stdout.write(
+        [
+          `submitted:  ${report.submitted} (${report.submittedTps.toFixed(1)} tx/s, target ${report.targetTps})`,
+          `accepted:   ${report.accepted}`,
+          `included:   ${report.included} (${report.includedTps.toFixed(1)} tx/s)`,
+          `rejected:   ${rej}`,
+          `pending:    ${report.pendingAtEnd}`,
+          `latency:    p50 ${report.latencyMs.p50 ?? "-"} ms, p95 ${report.latencyMs.p95 ?? "-"} ms, max ${report.latencyMs.max ?? "-"} ms`,
+        ].join("\n") + "\n",
+      );
+    });
+}

@@ -1,0 +1,193 @@
+/**
+ * Transfer load for a testnet: signed transfers between the prefunded accounts at a target rate,
+ * submitted in JSON-RPC batches round-robin across the nodes, and inclusion tracked by following
+ * the chain of one node. Reports submitted, accepted, included, rejected by reason, inclusion
+ * latency p50/p95 and the achieved rates.
+ */
+import { readFile } from "node:fs/promises";
+import { hashFromHex, toHex } from "../core/hash.ts";
+import { encodeTx, signTx, TxKind, txId } from "../core/tx.ts";
+import { decodeAddress } from "../crypto/address.ts";
+import { readKeystoreFile } from "../crypto/keystore.ts";
+import { RpcClientError } from "../rpc/index.ts";
+import { TestnetError } from "./manifest.ts";
+import type { Testnet } from "./testnet.ts";
+
+/** Options of runLoad. */
+export interface LoadOptions {
+  tps: number;
+  durationSeconds: number;
+  /** How long to wait for stragglers after the last submission. */
+  drainSeconds?: number;
+  amount?: bigint;
+  fee?: bigint;
+  onProgress?: (p: { elapsed: number; submitted: number; accepted: number; included: number }) => void;
+}
+
+/** The outcome of a load run. */
+export interface LoadReport {
+  targetTps: number;
+  durationSeconds: number;
+  submitted: number;
+  accepted: number;
+  included: number;
+  rejected: Record<string, number>;
+  pendingAtEnd: number;
+  latencyMs: { p50: number | null; p95: number | null; max: number | null };
+  submittedTps: number;
+  includedTps: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function percentile(sorted: number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Runs transfer load against a testnet and returns the report. */
+export async function runLoad(net: Testnet, o: LoadOptions): Promise<LoadReport> {
+  if (!(o.tps > 0) || !(o.durationSeconds > 0))
+    throw new TestnetError("TESTNET_BAD_OPTIONS", "--tps and --duration must be positive");
+  const m = net.manifest;
+  const passphrase = (await readFile(m.passphraseFile, "utf8")).replace(/\r?\n$/, "");
+  const keys = await Promise.all(m.accounts.map((a) => readKeystoreFile(a.keystore, passphrase)));
+  const live = (await net.status())
+    .filter((s) => s.up)
+    .map((s) => m.nodes.findIndex((n) => n.name === s.name));
+  if (live.length === 0) throw new TestnetError("TESTNET_NODE_DOWN", "no node is up");
+  const clients = await Promise.all(live.map((i) => net.client(i)));
+  const info = await clients[0]!.call<{ chainId: number; genesisHash: string }>("node_info");
+  const genesisHash = hashFromHex(info.genesisHash);
+  const nonces = await Promise.all(
+    keys.map(
+      async (k) =>
+        (await clients[0]!.call<{ pendingNonce: number }>("account_get", { address: k.address }))
+          .pendingNonce,
+    ),
+  );
+  const recipients = keys.map((_, i) => decodeAddress(keys[(i + 1) % keys.length]!.address));
+
+  const submittedAt = new Map<string, number>();
+  const latencies: number[] = [];
+  const rejected: Record<string, number> = {};
+  let submitted = 0;
+  let accepted = 0;
+  let included = 0;
+  let sender = 0;
+  let stopFollowing = false;
+  let lastIncludedAt = 0;
+
+  // Inclusion: follow node 0's canonical chain and match tx ids.
+  const follower = (async () => {
+    let height = (await clients[0]!.call<{ height: number }>("chain_getHead")).height;
+    while (!stopFollowing) {
+      const head = await clients[0]!.call<{ height: number }>("chain_getHead").catch(() => undefined);
+      if (head !== undefined) {
+        while (height < head.height) {
+          const b = await clients[0]!.call<{ txs: string[] } | null>("chain_getBlockByHeight", {
+            height: height + 1,
+          });
+          if (b === null) break;
+          height++;
+          const now = Date.now();
+          for (const id of b.txs) {
+            const t = submittedAt.get(id);
+            if (t !== undefined) {
+              submittedAt.delete(id);
+              latencies.push(now - t);
+              included++;
+              lastIncludedAt = now;
+            }
+          }
+        }
+      }
+      await sleep(100);
+    }
+  })();
+
+  const started = Date.now();
+  const tickMs = 50;
+  let due = 0;
+  let rr = 0;
+  const inflight: Promise<void>[] = [];
+  while (Date.now() - started < o.durationSeconds * 1000) {
+    const elapsed = (Date.now() - started) / 1000;
+    const target = Math.floor(elapsed * o.tps);
+    due = target - submitted;
+    if (due > 0) {
+      const txs: { id: string; hex: string; from: number }[] = [];
+      for (let k = 0; k < due; k++) {
+        const i = sender++ % keys.length;
+        const key = keys[i]!;
+        const tx = signTx(
+          {
+            kind: TxKind.transfer,
+            chainId: info.chainId,
+            from: key.publicKey,
+            to: recipients[i]!,
+            amount: o.amount ?? 1n,
+            fee: o.fee ?? 1n,
+            nonce: nonces[i]!,
+            expiresAt: 0,
+            payload: new Uint8Array(0),
+          },
+          key.secretKey,
+          genesisHash,
+        );
+        nonces[i]!++;
+        txs.push({ id: toHex(txId(tx)), hex: toHex(encodeTx(tx)), from: i });
+      }
+      submitted += txs.length;
+      for (let start = 0; start < txs.length; start += 100) {
+        const chunk = txs.slice(start, start + 100);
+        const client = clients[rr++ % clients.length]!;
+        const now = Date.now();
+        for (const t of chunk) submittedAt.set(t.id, now);
+        inflight.push(
+          client
+            .batch(chunk.map((t) => ({ method: "tx_submit", params: { tx: t.hex } })))
+            .then((results) => {
+              results.forEach((r, j) => {
+                if (r instanceof RpcClientError) {
+                  const t = chunk[j]!;
+                  submittedAt.delete(t.id);
+                  rejected[r.code] = (rejected[r.code] ?? 0) + 1;
+                } else accepted++;
+              });
+            })
+            .catch((err: unknown) => {
+              const code = err instanceof RpcClientError ? err.code : "RPC_FAILED";
+              for (const t of chunk) submittedAt.delete(t.id);
+              rejected[code] = (rejected[code] ?? 0) + chunk.length;
+            }),
+        );
+      }
+      o.onProgress?.({ elapsed, submitted, accepted, included });
+    }
+    await sleep(tickMs);
+  }
+  await Promise.all(inflight);
+  const sendSeconds = (Date.now() - started) / 1000;
+  const drainUntil = Date.now() + (o.drainSeconds ?? 30) * 1000;
+  while (submittedAt.size > 0 && Date.now() < drainUntil) {
+    o.onProgress?.({ elapsed: (Date.now() - started) / 1000, submitted, accepted, included });
+    await sleep(250);
+  }
+  stopFollowing = true;
+  await follower;
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const lastInclusionSeconds = lastIncludedAt > 0 ? (lastIncludedAt - started) / 1000 : sendSeconds;
+  return {
+    targetTps: o.tps,
+    durationSeconds: o.durationSeconds,
+    submitted,
+    accepted,
+    included,
+    rejected,
+    pendingAtEnd: submittedAt.size,
+    latencyMs: { p50: percentile(sorted, 50), p95: percentile(sorted, 95), max: sorted.at(-1) ?? null },
+    submittedTps: submitted / sendSeconds,
+    includedTps: included / Math.max(sendSeconds, lastInclusionSeconds),
+  };
+}
