@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type Block, headerHash } from "../../../src/core/block.ts";
-import { toHex } from "../../../src/core/hash.ts";
-import type { Tx } from "../../../src/core/tx.ts";
+import { fromHex, toHex } from "../../../src/core/hash.ts";
+import { type Tx, txId } from "../../../src/core/tx.ts";
 import { importAll, mineOn, type OpenedChain, openChain, stateSnapshot } from "../../helpers/chain.ts";
 import { type Actor, actor, easyGenesis, transfer } from "../../helpers/fixtures.ts";
 
@@ -94,36 +94,15 @@ describe("reorgs under arbitrary forks and arrival orders (property)", () => {
     return { builders, blocks };
   }
 
-  it("the incrementally maintained state always equals a from-scratch replay of the canonical chain", async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(stepArb, { minLength: 4, maxLength: 14 }),
-        fc.infiniteStream(fc.nat()),
-        (steps, order) =>
-          scoped(async (defer) => {
-            const { blocks } = await runScript(steps, defer);
-            const subject = await openChain(genesis, defer);
-            const shuffled = shuffle(blocks, order);
-            await importAll(subject.chain, shuffled);
+  interface Imported {
+    blocks: Block[];
+    subject: OpenedChain;
+    defer: (fn: () => Promise<void>) => void;
+  }
 
-            const canonical: Block[] = [];
-            for (let h = 1; h <= subject.chain.head().header.height; h++) {
-              canonical.push((await subject.chain.getCanonicalBlock(h))!);
-            }
-            const replay = await openChain(genesis, defer);
-            await importAll(replay.chain, canonical);
-            expect([toHex(subject.chain.stateRoot()), stateSnapshot(subject.chain)]).toEqual([
-              toHex(replay.chain.stateRoot()),
-              stateSnapshot(replay.chain),
-            ]);
-          }),
-      ),
-      { numRuns: 12 },
-    );
-  });
-
-  it("the head always has the greatest cumulative work of every block imported", async () => {
-    await fc.assert(
+  /** Checks `property` after a random script whose blocks a fresh chain imports in a random order. */
+  function afterArbitraryImports(property: (x: Imported) => Promise<void>): Promise<void> {
+    return fc.assert(
       fc.asyncProperty(
         fc.array(stepArb, { minLength: 4, maxLength: 14 }),
         fc.infiniteStream(fc.nat()),
@@ -132,17 +111,71 @@ describe("reorgs under arbitrary forks and arrival orders (property)", () => {
             const { blocks } = await runScript(steps, defer);
             const subject = await openChain(genesis, defer);
             await importAll(subject.chain, shuffle(blocks, order));
-            const weights = blocks.map(
-              (b) => subject.chain.view.getMeta(headerHash(b.header))?.weight ?? -1n,
-            );
-            let best = 0n;
-            for (const w of weights) if (w > best) best = w;
-            expect(subject.chain.head().weight).toBe(best);
+            await property({ blocks, subject, defer });
           }),
       ),
       { numRuns: 12 },
     );
-  });
+  }
+
+  async function canonicalBlocks(c: OpenedChain): Promise<Block[]> {
+    const out: Block[] = [];
+    for (let h = 1; h <= c.chain.head().header.height; h++) out.push((await c.chain.getCanonicalBlock(h))!);
+    return out;
+  }
+
+  it("the incrementally maintained state always equals a from-scratch replay of the canonical chain", () =>
+    afterArbitraryImports(async ({ subject, defer }) => {
+      const replay = await openChain(genesis, defer);
+      await importAll(replay.chain, await canonicalBlocks(subject));
+      expect([toHex(subject.chain.stateRoot()), stateSnapshot(subject.chain)]).toEqual([
+        toHex(replay.chain.stateRoot()),
+        stateSnapshot(replay.chain),
+      ]);
+    }));
+
+  it("the head always has the greatest cumulative work of every block imported", () =>
+    afterArbitraryImports(async ({ blocks, subject }) => {
+      let best = 0n;
+      for (const b of blocks) {
+        const w = subject.chain.view.getMeta(headerHash(b.header))?.weight ?? -1n;
+        if (w > best) best = w;
+      }
+      expect(subject.chain.head().weight).toBe(best);
+    }));
+
+  it("the stored tx index holds every canonical tx at its position and no other tx", () =>
+    afterArbitraryImports(async ({ blocks, subject }) => {
+      const expected = new Map<string, string>();
+      for (const b of await canonicalBlocks(subject)) {
+        for (const [i, t] of b.txs.entries())
+          expected.set(toHex(txId(t)), `${toHex(headerHash(b.header))}:${i}`);
+      }
+      const all = new Set(blocks.flatMap((b) => b.txs.map((t) => toHex(txId(t)))));
+      const mismatches: string[] = [];
+      for (const id of all) {
+        const loc = await subject.chain.store.getTxLocation(fromHex(id));
+        const got = loc ? `${toHex(loc.blockHash)}:${loc.index}` : undefined;
+        if (got !== expected.get(id)) mismatches.push(id);
+      }
+      expect(mismatches).toEqual([]);
+    }));
+
+  it("a restart recovers the same head, state root and state", () =>
+    afterArbitraryImports(async ({ subject, defer }) => {
+      const before = [
+        toHex(subject.chain.head().hash),
+        toHex(subject.chain.stateRoot()),
+        stateSnapshot(subject.chain),
+      ];
+      await subject.close();
+      const reopened = await openChain(genesis, defer, { path: subject.path });
+      expect([
+        toHex(reopened.chain.head().hash),
+        toHex(reopened.chain.stateRoot()),
+        stateSnapshot(reopened.chain),
+      ]).toEqual(before);
+    }));
 });
 
 /** A permutation of `items` driven by a stream of naturals (Fisher-Yates). */
