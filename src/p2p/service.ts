@@ -261,6 +261,16 @@ export class P2PService {
     return (this.host?.getMultiaddrs() ?? []).map((m) => m.toString());
   }
 
+  /** Peer id and listen addresses (what the daemon publishes in node.json). */
+  info(): { peerId: string; multiaddrs: string[] } {
+    return { peerId: this.peerId, multiaddrs: this.multiaddrs() };
+  }
+
+  /** Number of connected peers. */
+  peerCount(): number {
+    return this.peerManager.all().length;
+  }
+
   /** Connected peers with their last status, gossip score and invalid count. */
   peers(): PeerInfo[] {
     return this.peerManager.info();
