@@ -102,7 +102,8 @@ export function createMinerPool(options: MinerPoolOptions = {}): MinerPool {
   checkOptions(threads, hashrate, nonceSpan);
   const ctl = new Int32Array(new SharedArrayBuffer(ctlLength(threads) * 4));
   const meter = createHashrateMeter(ctl, threads);
-  const url = new URL("./worker.ts", import.meta.url);
+  // Compiled builds (dist/) run worker.js; the sources run worker.ts directly.
+  const url = new URL(import.meta.url.endsWith(".js") ? "./worker.js" : "./worker.ts", import.meta.url);
   let gen = 0;
   let active: ActiveJob | null = null;
   let stopped = false;
