@@ -13,7 +13,10 @@ interface Bucket {
   at: number;
 }
 
-/** Token buckets keyed by peer id. */
+/** Buckets kept at most; the least recently used go first (a full bucket loses nothing). */
+const MAX_BUCKETS = 4096;
+
+/** Token buckets keyed by peer id (kept across reconnects, so reconnecting does not refill). */
 export class PeerRateLimiter {
   private readonly config: BucketConfig;
   private readonly now: () => number;
@@ -30,18 +33,20 @@ export class PeerRateLimiter {
     let b = this.buckets.get(peer);
     if (b === undefined) {
       b = { tokens: this.config.burst, at: now };
-      this.buckets.set(peer, b);
+      if (this.buckets.size >= MAX_BUCKETS) this.buckets.delete(this.buckets.keys().next().value as string);
     } else {
       b.tokens = Math.min(this.config.burst, b.tokens + ((now - b.at) / 1000) * this.config.perSecond);
       b.at = now;
+      this.buckets.delete(peer);
     }
+    this.buckets.set(peer, b);
     if (b.tokens < cost) return false;
     b.tokens -= cost;
     return true;
   }
 
-  /** Forgets a peer (on disconnect). */
-  forget(peer: string): void {
-    this.buckets.delete(peer);
+  /** Number of peers tracked. */
+  get size(): number {
+    return this.buckets.size;
   }
 }
