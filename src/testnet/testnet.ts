@@ -194,13 +194,17 @@ export class Testnet {
     await this.startOne(first, inProcess, []);
     this.progress(`${first.name} up (${first.rpcUrl}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     await writeManifest(this.dir, this.manifest);
-    await Promise.all(
+    // allSettled: on a failure the caller stops every node, so the others must have finished
+    // starting (and registered) first, or they would be left running.
+    const results = await Promise.allSettled(
       rest.map(async (n) => {
         await this.startOne(n, inProcess, first.multiaddr ? [first.multiaddr] : []);
         this.progress(`${n.name} up (${n.rpcUrl})`);
       }),
     );
     await writeManifest(this.dir, this.manifest);
+    const failed = results.find((r) => r.status === "rejected");
+    if (failed) throw failed.reason;
   }
 
   /** Dials every node from every other, so partitions of any shape stay connected inside. */
