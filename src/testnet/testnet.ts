@@ -143,8 +143,8 @@ export class Testnet {
     return c;
   }
 
-  private async startOne(node: NodeEntry, inProcess: boolean, bootstrap: string[]): Promise<void> {
-    if (inProcess) {
+  private async startInProcess(node: NodeEntry, bootstrap: string[]): Promise<Daemon> {
+    try {
       const genesis = await resolveGenesis(node.dataDir, this.manifest.genesisFile);
       const file = await readConfigFile(`${node.dataDir}/config.toml`);
       const settings = resolveSettings({ "p2p.bootstrap": bootstrap, "log.level": "warn" }, {}, file);
@@ -171,6 +171,20 @@ export class Testnet {
         log,
         createNetwork,
       );
+      return daemon;
+    } catch (err) {
+      // The same code as a node process that exits during start-up.
+      const cause = describeError(err);
+      throw new TestnetError("TESTNET_NODE_FAILED", `${node.name} failed to start: ${cause.message}`, {
+        node: node.name,
+        cause: cause.code,
+      });
+    }
+  }
+
+  private async startOne(node: NodeEntry, inProcess: boolean, bootstrap: string[]): Promise<void> {
+    if (inProcess) {
+      const daemon = await this.startInProcess(node, bootstrap);
       this.inProcess.set(node.index, daemon);
       node.pid = process.pid;
       node.rpcUrl = daemon.rpcUrl;
