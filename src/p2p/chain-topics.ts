@@ -5,13 +5,15 @@
  * node's "block imported" event does not echo them back onto the topic.
  */
 import type { ImportResult } from "../chain/chain.ts";
-import { type Block, decodeBlock, encodeBlock, headerHash } from "../core/block.ts";
+import { type Block, decodeBlock, encodeBlock, headerHash, MAX_BLOCK_SIZE } from "../core/block.ts";
 import { ChainlabError, DecodeError } from "../core/errors.ts";
 import { toHex } from "../core/hash.ts";
-import { encodeTx } from "../core/tx.ts";
+import { encodeTx, MAX_TX_SIZE } from "../core/tx.ts";
 import { MempoolError } from "../mempool/index.ts";
-import { accept, type GossipValidation, ignore, reject } from "./gossip.ts";
+import { accept, type GossipRouter, type GossipValidation, ignore, reject } from "./gossip.ts";
 import type { P2PNode } from "./node-port.ts";
+import { BLOCK_INVALID_WEIGHT } from "./score-params.ts";
+import type { ChainNames } from "./topics.ts";
 
 /** Block errors that may be fine later or elsewhere: IGNORE, do not penalize. */
 const BLOCK_IGNORE_CODES = new Set(["BLOCK_TIMESTAMP_IN_FUTURE", "BLOCK_REORG_PAST_FINALITY"]);
@@ -99,6 +101,25 @@ export class ChainTopics {
     } finally {
       this.receivingTx = false;
     }
+  }
+
+  /** Registers the blocks and txs topics on `router`; `onOrphan` starts an ancestor fetch. */
+  register(
+    router: GossipRouter,
+    names: ChainNames,
+    onOrphan: (peer: string, block: Block, r: ImportResult) => void,
+  ): void {
+    router.register(names.blocksTopic, {
+      name: "blocks",
+      maxBytes: MAX_BLOCK_SIZE,
+      invalidWeight: BLOCK_INVALID_WEIGHT,
+      validate: (data, from) => this.validateBlock(data, from, onOrphan),
+    });
+    router.register(names.txsTopic, {
+      name: "txs",
+      maxBytes: MAX_TX_SIZE,
+      validate: (data) => this.validateTx(data),
+    });
   }
 
   /** Publishes locally produced blocks and locally submitted txs; returns the unsubscribe function. */

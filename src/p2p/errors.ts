@@ -14,9 +14,11 @@ export type P2PErrorCode =
   | "P2P_GENESIS_MISMATCH"
   | "P2P_PEER_BLOCKED"
   | "P2P_INVALID_MULTIADDR"
+  | "P2P_DIAL_FAILED"
   | "P2P_KEY_FILE"
   | "P2P_NOT_STARTED"
   | "P2P_ALREADY_STARTED"
+  | "P2P_START_FAILED"
   | "P2P_BAD_OPTIONS";
 
 /** A failure in the network layer (a peer, a stream, or our own configuration). */

@@ -3,30 +3,27 @@
  * sync around one node, with a start/stop lifecycle and the control surface used by the node, the
  * RPC and experiments (connect, partition/heal, gossip delay/drop, bans, stats).
  */
-import type { IdentifyResult, PeerId, PrivateKey } from "@libp2p/interface";
+import type { PrivateKey } from "@libp2p/interface";
 import { peerIdFromPrivateKey, peerIdFromString } from "@libp2p/peer-id";
 import type { Logger } from "pino";
-import { MAX_BLOCK_SIZE } from "../core/block.ts";
 import { describeError } from "../core/errors.ts";
-import { MAX_TX_SIZE } from "../core/tx.ts";
 import { ChainTopics } from "./chain-topics.ts";
-import { PeerClient } from "./client.ts";
 import { Dialer, parseMultiaddr } from "./dialer.ts";
 import { P2PError } from "./errors.ts";
 import { P2PEvents } from "./events.ts";
 import { PeerGate } from "./gater.ts";
 import { GossipRouter, type TopicRegistration } from "./gossip.ts";
-import { Handshake } from "./handshake.ts";
+import type { Handshake } from "./handshake.ts";
 import { createHost, type Host } from "./host.ts";
+import { watchHost } from "./host-events.ts";
 import type { P2PNode } from "./node-port.ts";
 import { type P2POptions, type ResolvedP2POptions, resolveOptions } from "./options.ts";
 import { loadOrCreatePeerKey } from "./peer-key.ts";
 import { type PeerInfo, PeerManager } from "./peers.ts";
-import { localStatus, registerProtocols } from "./protocols.ts";
-import { PeerRateLimiter } from "./rate-limit.ts";
-import { BLOCK_INVALID_WEIGHT, SCORE_THRESHOLDS } from "./score-params.ts";
-import { P2PStats, type P2PStatsSnapshot } from "./stats.ts";
-import { SyncManager } from "./sync.ts";
+import { buildRuntime } from "./runtime.ts";
+import { SCORE_THRESHOLDS } from "./score-params.ts";
+import { idleSync, P2PStats, type P2PStatsSnapshot } from "./stats.ts";
+import type { SyncManager } from "./sync.ts";
 import { type ChainNames, chainNames, scopedName } from "./topics.ts";
 
 /** Dependencies injected into the service. */
@@ -84,18 +81,7 @@ export class P2PService {
       banThreshold: opts.banThreshold,
       banDurationMs: opts.banDurationMs,
     });
-    this.router.register(this.names.blocksTopic, {
-      name: "blocks",
-      maxBytes: MAX_BLOCK_SIZE,
-      invalidWeight: BLOCK_INVALID_WEIGHT,
-      validate: (data, from) =>
-        this.topics.validateBlock(data, from, (p, b, r) => this.sync?.onOrphan(p, b, r)),
-    });
-    this.router.register(this.names.txsTopic, {
-      name: "txs",
-      maxBytes: MAX_TX_SIZE,
-      validate: (data) => this.topics.validateTx(data),
-    });
+    this.topics.register(this.router, this.names, (p, b, r) => this.sync?.onOrphan(p, b, r));
   }
 
   /** Adds an engine topic `/chainlab/<genesis8>/<name>/1` (before start); returns the full topic. */
@@ -134,60 +120,20 @@ export class P2PService {
       appScore: (peer) => this.peerManager.appScore(peer),
     });
     this.host = host;
-    const pubsub = host.services.pubsub;
-    this.peerManager.attach(host, (peer) =>
-      (pubsub as unknown as { getScore(p: string): number }).getScore(peer),
-    );
-    const client = new PeerClient(host, this.names, this.opts.requestTimeoutMs, this.statsData);
-    this.sync = new SyncManager({
-      node: this.node,
-      client,
-      peers: this.peerManager,
-      topics: this.topics,
-      stats: this.statsData,
-      events: this.events,
-      log: this.log,
-      batchSize: this.opts.syncBatchSize,
-      pipeline: this.opts.syncPipeline,
-      progressLogMs: this.opts.progressLogMs,
-      localStatus: () => localStatus(this.node),
-      onBadPeer: (peer, reason) => this.onBadPeer(peer, reason),
-    });
-    this.handshake = new Handshake({
-      node: this.node,
-      client,
-      peers: this.peerManager,
-      sync: this.sync,
-      statusProtocol: this.names.status,
-      log: this.log,
-      protocolsOf: async (peer) => (await host.peerStore.get(peer)).protocols,
-    });
-    const rl = this.opts.rateLimits;
-    await registerProtocols(host, {
-      node: this.node,
-      names: this.names,
-      requestLimiter: new PeerRateLimiter({ burst: rl.requestBurst, perSecond: rl.requestsPerSecond }),
-      blockLimiter: new PeerRateLimiter({ burst: rl.blockBurst, perSecond: rl.blocksPerSecond }),
-      timeoutMs: this.opts.requestTimeoutMs,
-      stats: this.statsData,
-      log: this.log,
-      onRemoteStatus: (peer, status) => {
-        if (!this.peerManager.recordStatus(peer, status)) {
-          throw new P2PError("P2P_GENESIS_MISMATCH", "peer is on another chain");
-        }
-        if (status.weight > this.node.chain.head().weight) this.sync?.trigger();
-      },
-      onBadRequest: (peer, reason) => this.onBadPeer(peer, reason),
-    });
-    this.wireEvents(host);
-    await host.start();
-    this.router.attach(pubsub);
-    this.unsubscribe.push(
-      this.topics.relay(
-        (bytes) => void this.router.publish(this.names.blocksTopic, bytes),
-        (bytes) => void this.router.publish(this.names.txsTopic, bytes),
-      ),
-    );
+    try {
+      await this.startHost(host);
+    } catch (err) {
+      for (const u of this.unsubscribe.splice(0)) u();
+      this.router.detach();
+      await Promise.resolve()
+        .then(() => host.stop())
+        .catch(() => {});
+      this.state = "stopped";
+      if (err instanceof P2PError) throw err;
+      throw new P2PError("P2P_START_FAILED", `p2p could not start: ${(err as Error).message}`, {
+        listen: this.opts.listen,
+      });
+    }
     this.state = "started";
     this.dialer = new Dialer({
       libp2p: host,
@@ -207,31 +153,50 @@ export class P2PService {
     for (const addr of bootstrap) void this.dialer.add(addr);
   }
 
-  private wireEvents(host: Host): void {
-    const onConnect = (evt: CustomEvent<PeerId>): void => {
-      this.peerManager.added(evt.detail);
-      this.events.emit("peer:connected", { peer: evt.detail.toString() });
-    };
-    // The handshake waits for identify, so a peer on another chain is recognized by its protocols;
-    // a peer whose identify failed gets its status on the next periodic refresh.
-    const onIdentify = (evt: CustomEvent<IdentifyResult>): void => this.handshake?.onIdentify(evt.detail);
-    const onDisconnect = (evt: CustomEvent<PeerId>): void => {
-      const id = evt.detail.toString();
-      this.peerManager.removed(id);
-      this.dialer?.onDisconnect(id);
-      this.events.emit("peer:disconnected", { peer: id });
-    };
-    const onHeartbeat = (): void => this.peerManager.checkScores(SCORE_THRESHOLDS.graylistThreshold);
-    host.addEventListener("peer:connect", onConnect);
-    host.addEventListener("peer:disconnect", onDisconnect);
-    host.addEventListener("peer:identify", onIdentify);
-    host.services.pubsub.addEventListener("gossipsub:heartbeat", onHeartbeat);
-    this.unsubscribe.push(() => {
-      host.removeEventListener("peer:connect", onConnect);
-      host.removeEventListener("peer:disconnect", onDisconnect);
-      host.removeEventListener("peer:identify", onIdentify);
-      host.services.pubsub.removeEventListener("gossipsub:heartbeat", onHeartbeat);
+  /** Wires the runtime, host events, topics and relay to `host`, and starts it. */
+  private async startHost(host: Host): Promise<void> {
+    const pubsub = host.services.pubsub;
+    this.peerManager.attach(host, (peer) =>
+      (pubsub as unknown as { getScore(p: string): number }).getScore(peer),
+    );
+    const rt = await buildRuntime({
+      host,
+      node: this.node,
+      names: this.names,
+      opts: this.opts,
+      stats: this.statsData,
+      events: this.events,
+      log: this.log,
+      peers: this.peerManager,
+      topics: this.topics,
+      onBadPeer: (peer, reason) => this.onBadPeer(peer, reason),
     });
+    this.sync = rt.sync;
+    this.handshake = rt.handshake;
+    this.unsubscribe.push(
+      watchHost(host, {
+        connected: (peer) => {
+          this.peerManager.added(peer);
+          this.events.emit("peer:connected", { peer: peer.toString() });
+        },
+        disconnected: (peer) => {
+          this.peerManager.removed(peer);
+          this.dialer?.onDisconnect(peer);
+          this.events.emit("peer:disconnected", { peer });
+        },
+        // A peer whose identify failed gets its status on the next periodic refresh.
+        identified: (result) => this.handshake?.onIdentify(result),
+        heartbeat: () => this.peerManager.checkScores(SCORE_THRESHOLDS.graylistThreshold),
+      }),
+    );
+    await host.start();
+    this.router.attach(pubsub);
+    this.unsubscribe.push(
+      this.topics.relay(
+        (bytes) => void this.router.publish(this.names.blocksTopic, bytes),
+        (bytes) => void this.router.publish(this.names.txsTopic, bytes),
+      ),
+    );
   }
 
   private onBadPeer(peer: string, reason: string): void {
@@ -280,8 +245,7 @@ export class P2PService {
   async connect(addr: string): Promise<void> {
     this.requireHost();
     const ok = await this.dialer!.add(parseMultiaddr(addr));
-    if (!ok)
-      throw new P2PError("P2P_STREAM_CLOSED", `could not connect to ${addr} (will retry with backoff)`);
+    if (!ok) throw new P2PError("P2P_DIAL_FAILED", `could not connect to ${addr} (will retry with backoff)`);
   }
 
   /** Bans a peer through the gater and disconnects it. */
@@ -289,6 +253,7 @@ export class P2PService {
     this.peerManager.ban(peer, reason, {}, durationMs);
   }
 
+  /** Lifts a ban early. */
   unban(peer: string): void {
     this.gate.unban(peer);
   }
@@ -335,15 +300,7 @@ export class P2PService {
     return this.statsData.snapshot({
       peers: this.peerManager.all().length,
       activeBans: this.gate.activeBans().size,
-      sync: this.sync?.progress ?? {
-        syncing: false,
-        startHeight: 0,
-        height: 0,
-        target: 0,
-        imported: 0,
-        blocksPerSecond: 0,
-        rounds: 0,
-      },
+      sync: this.sync?.progress ?? idleSync(),
     });
   }
 }

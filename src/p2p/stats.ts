@@ -13,6 +13,11 @@ export interface SyncProgress {
   rounds: number;
 }
 
+/** Sync progress before any round. */
+export function idleSync(): SyncProgress {
+  return { syncing: false, startHeight: 0, height: 0, target: 0, imported: 0, blocksPerSecond: 0, rounds: 0 };
+}
+
 /** A snapshot of every counter. */
 export interface P2PStatsSnapshot {
   peers: number;

@@ -15,7 +15,7 @@ import type { P2PEvents } from "./events.ts";
 import type { StatusMessage } from "./messages.ts";
 import type { P2PNode } from "./node-port.ts";
 import type { PeerManager, PeerRecord } from "./peers.ts";
-import type { P2PStats, SyncProgress } from "./stats.ts";
+import { idleSync, type P2PStats, type SyncProgress } from "./stats.ts";
 
 /** Blocks an ancestor walk follows by hash before it falls back to a range sync. */
 export const ANCESTOR_WALK_LIMIT = 32;
@@ -61,15 +61,7 @@ export class SyncManager {
   private stopped = false;
   private readonly cooldown = new Map<string, number>();
   private readonly walking = new Set<string>();
-  readonly progress: SyncProgress = {
-    syncing: false,
-    startHeight: 0,
-    height: 0,
-    target: 0,
-    imported: 0,
-    blocksPerSecond: 0,
-    rounds: 0,
-  };
+  readonly progress: SyncProgress = idleSync();
 
   constructor(deps: SyncDeps) {
     this.d = deps;
