@@ -40,6 +40,13 @@ export interface LoadReport {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Most not-yet-included txs per sender. Nodes refuse nonces more than 256 (the mempool's default
+ * future-nonce window) above the chain's account nonce, so a sender that ran further ahead would
+ * only collect MEMPOOL_NONCE_GAP rejections; past this, the load waits (achieved tx/s drops).
+ */
+const MAX_OUTSTANDING_PER_SENDER = 192;
+
 function percentile(sorted: number[], p: number): number | null {
   if (sorted.length === 0) return null;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -69,6 +76,14 @@ export async function runLoad(net: Testnet, o: LoadOptions): Promise<LoadReport>
   const recipients = keys.map((_, i) => decodeAddress(keys[(i + 1) % keys.length]!.address));
 
   const submittedAt = new Map<string, number>();
+  const senderOf = new Map<string, number>();
+  const outstanding = keys.map(() => 0);
+  const settle = (id: string) => {
+    const from = senderOf.get(id);
+    if (from !== undefined) outstanding[from]!--;
+    senderOf.delete(id);
+    submittedAt.delete(id);
+  };
   const latencies: number[] = [];
   const rejected: Record<string, number> = {};
   let submitted = 0;
@@ -94,7 +109,7 @@ export async function runLoad(net: Testnet, o: LoadOptions): Promise<LoadReport>
           for (const id of b.txs) {
             const t = submittedAt.get(id);
             if (t !== undefined) {
-              submittedAt.delete(id);
+              settle(id);
               latencies.push(now - t);
               included++;
               lastIncludedAt = now;
@@ -118,7 +133,11 @@ export async function runLoad(net: Testnet, o: LoadOptions): Promise<LoadReport>
     if (due > 0) {
       const txs: { id: string; hex: string; from: number }[] = [];
       for (let k = 0; k < due; k++) {
-        const i = sender++ % keys.length;
+        let i = sender++ % keys.length;
+        for (let tries = 1; outstanding[i]! >= MAX_OUTSTANDING_PER_SENDER && tries < keys.length; tries++)
+          i = sender++ % keys.length;
+        if (outstanding[i]! >= MAX_OUTSTANDING_PER_SENDER) break;
+        outstanding[i]!++;
         const key = keys[i]!;
         const tx = signTx(
           {
@@ -143,22 +162,24 @@ export async function runLoad(net: Testnet, o: LoadOptions): Promise<LoadReport>
         const chunk = txs.slice(start, start + 100);
         const client = clients[rr++ % clients.length]!;
         const now = Date.now();
-        for (const t of chunk) submittedAt.set(t.id, now);
+        for (const t of chunk) {
+          submittedAt.set(t.id, now);
+          senderOf.set(t.id, t.from);
+        }
         inflight.push(
           client
             .batch(chunk.map((t) => ({ method: "tx_submit", params: { tx: t.hex } })))
             .then((results) => {
               results.forEach((r, j) => {
                 if (r instanceof RpcClientError) {
-                  const t = chunk[j]!;
-                  submittedAt.delete(t.id);
+                  settle(chunk[j]!.id);
                   rejected[r.code] = (rejected[r.code] ?? 0) + 1;
                 } else accepted++;
               });
             })
             .catch((err: unknown) => {
               const code = err instanceof RpcClientError ? err.code : "RPC_FAILED";
-              for (const t of chunk) submittedAt.delete(t.id);
+              for (const t of chunk) settle(t.id);
               rejected[code] = (rejected[code] ?? 0) + chunk.length;
             }),
         );
