@@ -100,9 +100,9 @@ export async function runLoad(net: Testnet, o: LoadOptions): Promise<LoadReport>
       const head = await clients[0]!.call<{ height: number }>("chain_getHead").catch(() => undefined);
       if (head !== undefined) {
         while (height < head.height) {
-          const b = await clients[0]!.call<{ txs: string[] } | null>("chain_getBlockByHeight", {
-            height: height + 1,
-          });
+          const b = await clients[0]!
+            .call<{ txs: string[] } | null>("chain_getBlockByHeight", { height: height + 1 })
+            .catch(() => null);
           if (b === null) break;
           height++;
           const now = Date.now();
