@@ -13,12 +13,13 @@
  *    and another fresh node in this process syncs them over libp2p from a node process serving
  *    the generated data dir (the sync rate). The ratio shows the network's overhead.
  *
- *   npm run bench:net -- [--nodes 8] [--samples 100] [--prop-txs 20] [--blocks 5000] [--txs 50] [--json]
+ *   npm run bench:net -- [--nodes 8] [--samples 100] [--prop-txs 20] [--blocks 5000] [--txs 50]
+ *                        [--only propagation|sync] [--json]
  *   (internal) node scripts/bench-net.ts --node DIR --genesis FILE   a node process driven over stdio
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { createInterface } from "node:readline";
@@ -41,6 +42,7 @@ const { values } = parseArgs({
     blocks: { type: "string", default: "5000" },
     txs: { type: "string", default: "50" },
     json: { type: "boolean", default: false },
+    only: { type: "string" },
     node: { type: "string" },
     genesis: { type: "string" },
   },
@@ -338,71 +340,87 @@ async function networkSync(
   return ms;
 }
 
-async function main(): Promise<void> {
-  const N = Number(values.nodes);
-  const SAMPLES = Number(values.samples);
-  const PROP_TXS = Number(values["prop-txs"]);
-  const BLOCKS = Number(values.blocks);
-  const TXS = Number(values.txs);
-  const root = await mkdtemp(join(tmpdir(), "chainlab-bench-net-"));
+/** Part 2: generation, local import and network sync of the same chain. */
+async function syncBench(root: string, blocks: number, txs: number) {
+  const genesis = easyGenesis(
+    Array.from({ length: txs }, (_, i) => actor(`sync-${i}`)),
+    { balance: 10n ** 15n },
+  );
+  const genesisFile = join(root, "sync-genesis.json");
+  await writeGenesisFile(genesisFile, genesis);
+  progress(`sync: generating ${blocks} blocks x ${txs} transfers (fast path, once) ...`);
+  const t = performance.now();
+  const bytes = await generate(join(root, "source"), genesis, blocks, txs);
+  const generateSeconds = (performance.now() - t) / 1000;
+  const mb = bytes.reduce((n, b) => n + b.length, 0) / 1e6;
+  progress("sync: local import of the same blocks into a fresh node ...");
+  const localMs = await localImport(join(root, "local"), genesis, bytes);
+  progress("sync: a fresh node syncing over loopback from a serving node process ...");
+  const server = new NodeProc(join(root, "source"), genesisFile);
+  let syncMs: number;
   try {
-    progress(
-      `propagation: ${N} node processes, ${SAMPLES} blocks of ${PROP_TXS} transfers, then ${SAMPLES} empty ...`,
-    );
-    const prop = await propagation(root, N, SAMPLES, PROP_TXS);
-    const genesis = easyGenesis(
-      Array.from({ length: TXS }, (_, i) => actor(`sync-${i}`)),
-      { balance: 10n ** 15n },
-    );
-    const genesisFile = join(root, "sync-genesis.json");
-    await writeGenesisFile(genesisFile, genesis);
-    progress(`sync: generating ${BLOCKS} blocks x ${TXS} transfers (fast path, once) ...`);
-    const t = performance.now();
-    const bytes = await generate(join(root, "source"), genesis, BLOCKS, TXS);
-    const generateSeconds = (performance.now() - t) / 1000;
-    const mb = bytes.reduce((a, b) => a + b.length, 0) / 1e6;
-    progress("sync: local import of the same blocks into a fresh node ...");
-    const localMs = await localImport(join(root, "local"), genesis, bytes);
-    progress("sync: a fresh node syncing over loopback from a serving node process ...");
-    const server = new NodeProc(join(root, "source"), genesisFile);
-    let syncMs: number;
-    try {
-      await server.until(() => server.addr !== "", "server ready");
-      syncMs = await networkSync(join(root, "synced"), genesis, BLOCKS, server.addr);
-    } finally {
-      await server.stop();
+    await server.until(() => server.addr !== "", "server ready");
+    syncMs = await networkSync(join(root, "synced"), genesis, blocks, server.addr);
+  } finally {
+    await server.stop();
+  }
+  return {
+    blocks,
+    txsPerBlock: txs,
+    megabytes: Math.round(mb * 10) / 10,
+    generateSeconds: Math.round(generateSeconds * 10) / 10,
+    localImportBlocksPerSecond: Math.round((blocks * 1000) / localMs),
+    syncBlocksPerSecond: Math.round((blocks * 1000) / syncMs),
+    syncVsLocal: Math.round((localMs / syncMs) * 1000) / 1000,
+  };
+}
+
+async function main(): Promise<void> {
+  const only = values.only;
+  const root = await mkdtemp(join(tmpdir(), "chainlab-bench-net-"));
+  const loadBefore = loadavg()[0]!;
+  try {
+    let prop: Awaited<ReturnType<typeof propagation>> | undefined;
+    let sync: Awaited<ReturnType<typeof syncBench>> | undefined;
+    if (only !== "sync") {
+      const [n, samples, txs] = [Number(values.nodes), Number(values.samples), Number(values["prop-txs"])];
+      progress(
+        `propagation: ${n} node processes, ${samples} blocks of ${txs} transfers, then ${samples} empty ...`,
+      );
+      prop = await propagation(root, n, samples, txs);
     }
-    const sync = {
-      blocks: BLOCKS,
-      txsPerBlock: TXS,
-      megabytes: Math.round(mb * 10) / 10,
-      generateSeconds: Math.round(generateSeconds * 10) / 10,
-      localImportBlocksPerSecond: Math.round((BLOCKS * 1000) / localMs),
-      syncBlocksPerSecond: Math.round((BLOCKS * 1000) / syncMs),
-      syncVsLocal: Math.round((localMs / syncMs) * 1000) / 1000,
-    };
+    if (only !== "propagation") sync = await syncBench(root, Number(values.blocks), Number(values.txs));
+    // Other work on the machine skews every figure: report the load average around the run.
+    const load = { cores: cpus().length, loadAvg1mBefore: loadBefore, loadAvg1mAfter: loadavg()[0]! };
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ propagation: prop, sync })}\n`);
+      process.stdout.write(`${JSON.stringify({ propagation: prop, sync, load })}\n`);
       return;
     }
     const ms = (x: number) => `${x.toFixed(1)} ms`;
-    const row = (r: typeof prop.withTxs) =>
+    const row = (r: { p50Ms: number; p95Ms: number; maxMs: number; arrivals: number }) =>
       `p50 ${ms(r.p50Ms)}   p95 ${ms(r.p95Ms)}   max ${ms(r.maxMs)}   (${r.arrivals} arrivals)`;
+    if (prop) {
+      console.log(
+        `propagation, seal -> import on every other node (${prop.nodes} node processes, ${prop.samples} blocks each):`,
+      );
+      console.log(
+        `  ${String(prop.txsPerBlock).padStart(2)} txs/block: ${row(prop.withTxs)}   goal p95 < 50 ms`,
+      );
+      console.log(`   empty:      ${row(prop.empty)}   (baseline: network path only)`);
+    }
+    if (sync) {
+      console.log(
+        `sync (${sync.blocks} blocks x ${sync.txsPerBlock} txs, ${sync.megabytes} MB; generated in ${sync.generateSeconds} s):`,
+      );
+      console.log(
+        `  local import (baseline, same blocks, same run): ${sync.localImportBlocksPerSecond} blocks/s`,
+      );
+      console.log(`  sync over libp2p from a serving node process:   ${sync.syncBlocksPerSecond} blocks/s`);
+      console.log(`  ratio sync / local: ${(sync.syncVsLocal * 100).toFixed(1)}%   (goal >= 50%)`);
+    }
     console.log(
-      `propagation, seal -> import on every other node (${prop.nodes} node processes, ${prop.samples} blocks each):`,
+      `load average (1 min) ${load.loadAvg1mBefore.toFixed(1)} before, ${load.loadAvg1mAfter.toFixed(1)} after, on ${load.cores} cores`,
     );
-    console.log(
-      `  ${String(prop.txsPerBlock).padStart(2)} txs/block: ${row(prop.withTxs)}   goal p95 < 50 ms`,
-    );
-    console.log(`   empty:      ${row(prop.empty)}   (baseline: network path only)`);
-    console.log(
-      `sync (${BLOCKS} blocks x ${TXS} txs, ${sync.megabytes} MB; generated in ${sync.generateSeconds} s):`,
-    );
-    console.log(
-      `  local import (baseline, same blocks, same run): ${sync.localImportBlocksPerSecond} blocks/s`,
-    );
-    console.log(`  sync over libp2p from a serving node process:   ${sync.syncBlocksPerSecond} blocks/s`);
-    console.log(`  ratio sync / local: ${(sync.syncVsLocal * 100).toFixed(1)}%   (goal >= 50%)`);
   } finally {
     await rm(root, { recursive: true, force: true });
   }

@@ -7,7 +7,10 @@ export interface SyncProgress {
   startHeight: number;
   height: number;
   target: number;
+  /** Blocks imported in the current (or last) round. */
   imported: number;
+  /** Blocks imported by sync since start. */
+  totalImported: number;
   blocksPerSecond: number;
   /** Completed sync rounds. */
   rounds: number;
@@ -15,7 +18,16 @@ export interface SyncProgress {
 
 /** Sync progress before any round. */
 export function idleSync(): SyncProgress {
-  return { syncing: false, startHeight: 0, height: 0, target: 0, imported: 0, blocksPerSecond: 0, rounds: 0 };
+  return {
+    syncing: false,
+    startHeight: 0,
+    height: 0,
+    target: 0,
+    imported: 0,
+    totalImported: 0,
+    blocksPerSecond: 0,
+    rounds: 0,
+  };
 }
 
 /** A snapshot of every counter. */

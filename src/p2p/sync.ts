@@ -21,6 +21,8 @@ import { idleSync, type P2PStats, type SyncProgress } from "./stats.ts";
 export const ANCESTOR_WALK_LIMIT = 32;
 /** How long a peer that failed us is passed over. */
 const COOLDOWN_MS = 5_000;
+/** How long before retrying a peer whose chain changed during a round. */
+const RETRY_AFTER_REORG_MS = 500;
 /** Errors of a peer's blocks that are not its fault. */
 const NOT_PEER_FAULT = new Set([
   "BLOCK_TIMESTAMP_IN_FUTURE",
@@ -113,6 +115,12 @@ export class SyncManager {
     }
   }
 
+  /** Passes over `peer` for `ms`, then re-checks. */
+  private retryLater(peer: string, ms: number): void {
+    this.cooldown.set(peer, Date.now() + ms);
+    setTimeout(() => this.trigger(), ms).unref();
+  }
+
   private fail(peer: string, err: unknown, msg: string): void {
     const code = err instanceof ChainlabError ? err.code : "INTERNAL";
     this.cooldown.set(peer, Date.now() + COOLDOWN_MS);
@@ -156,8 +164,15 @@ export class SyncManager {
         launch();
         for (const f of batch) {
           const r = await this.d.topics.importFromNetwork(f.block, "sync", toHex(f.hash));
-          if (r.status === "orphan") return; // the peer reorganized under us: the next round starts over
-          if (r.status === "head" || r.status === "side") p.imported++;
+          if (r.status === "orphan") {
+            // The peer reorganized under us: start over shortly.
+            this.retryLater(peer.id, RETRY_AFTER_REORG_MS);
+            return;
+          }
+          if (r.status === "head" || r.status === "side") {
+            p.imported++;
+            p.totalImported++;
+          }
         }
         p.height = node.chain.head().header.height;
         const now = Date.now();

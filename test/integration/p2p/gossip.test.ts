@@ -32,7 +32,7 @@ describe("gossip across five nodes", { timeout: 60_000 }, () => {
     const head = toHex(miner.node.chain.head().hash);
     for (const p of peers) expect(toHex(p.node.chain.head().hash)).toBe(head);
     // Everyone received the blocks by gossip (no sync was needed).
-    const viaGossip = peers.filter((p) => p !== miner).map((p) => p.p2p.stats().sync.imported);
+    const viaGossip = peers.filter((p) => p !== miner).map((p) => p.p2p.stats().sync.totalImported);
     expect(viaGossip.every((n) => n === 0)).toBe(true);
   });
 
