@@ -13,21 +13,10 @@ import { LtHash } from "../../src/core/lthash.ts";
 import { silentLogger } from "../../src/node/logger.ts";
 import { ChainlabNode } from "../../src/node/node.ts";
 import { actor, easyGenesis, tempDir } from "../helpers/fixtures.ts";
+import { mulberry32 } from "../helpers/prng.ts";
 
 const CHILD = fileURLToPath(new URL("./fixtures/crash-child.ts", import.meta.url));
 const KILLS = 50;
-
-/** A seeded PRNG (mulberry32) so the kill schedule is reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Runs the child until it has imported `minImports` blocks past its start, then SIGKILLs it after a random delay. */
 function runAndKill(
@@ -99,7 +88,7 @@ describe("graceful shutdown", () => {
     timeout: 120_000,
   }, async () => {
     const dir = await tempDir("chainlab-sigterm-");
-    const random = prng(7);
+    const random = mulberry32(7);
     let previous = 0;
     try {
       for (let i = 0; i < 10; i++) {
@@ -116,7 +105,7 @@ describe("graceful shutdown", () => {
 describe("crash recovery", () => {
   it(`reopens at a consistent head after ${KILLS} SIGKILLs during import`, { timeout: 240_000 }, async () => {
     const dir = await tempDir("chainlab-crash-");
-    const random = prng(20261128);
+    const random = mulberry32(20261128);
     let previous = 0;
     try {
       for (let i = 0; i < KILLS; i++) {
