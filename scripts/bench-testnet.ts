@@ -1,0 +1,257 @@
+/**
+ * bench:testnet — local testnet figures next to the issue-5 goals:
+ *   1. time from `up` until every node is producing or following one head (4 nodes, processes);
+ *   2. the same for 16 nodes (processes first; in-process if that fails, and the mode is printed);
+ *   3. RSS per node (VmRSS idle after up; VmHWM peak under load), from /proc/PID/status;
+ *   4. sustained included transfers/s under runLoad on a 4-node PoW testnet (every node validates
+ *      every tx), with submitted/included tx/s, inclusion latency p50/p95 and rejections.
+ * With --profile DIR the load testnet's node processes run with --cpu-prof and the top functions
+ * by self time of node-0 are printed.
+ *
+ *   npm run bench:testnet -- [--json] [--tps 1000] [--duration 20] [--accounts 256]
+ *     [--big 16] [--big-mode auto|process|in-process] [--skip-big] [--profile DIR]
+ */
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { describeError } from "../src/core/errors.ts";
+import { type LoadReport, runLoad, Testnet, type TestnetOptions } from "../src/testnet/index.ts";
+import {
+  largestProfile,
+  type ProfileRow,
+  type ProfileSummary,
+  summarizeProfile,
+} from "./bench-testnet-profile.ts";
+
+const { values } = parseArgs({
+  options: {
+    json: { type: "boolean", default: false },
+    tps: { type: "string", default: "1000" },
+    duration: { type: "string", default: "20" },
+    accounts: { type: "string", default: "256" },
+    big: { type: "string", default: "16" },
+    "big-mode": { type: "string", default: "auto" },
+    "skip-big": { type: "boolean", default: false },
+    "load-only": { type: "boolean", default: false },
+    profile: { type: "string" },
+  },
+});
+const GOALS = { readySeconds4: 5, rssMb: 120, includedTps: 1000 };
+const say = (m: string) => {
+  if (!values.json) process.stderr.write(`${m}\n`);
+};
+
+/** VmRSS and VmHWM of a process in MB, from /proc. */
+async function memoryMb(pid: number): Promise<{ rss: number; peak: number } | undefined> {
+  const text = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
+  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? Number.NaN);
+  return text ? { rss: kb("VmRSS") / 1024, peak: kb("VmHWM") / 1024 } : undefined;
+}
+
+/** CPU seconds (user + system) a process has used, from /proc/PID/stat. */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+async function nodeMemory(net: Testnet): Promise<{ rss: number[]; peak: number[] }> {
+  const pids = net.nodes.map((n) => n.pid!);
+  const unique = [...new Set(pids)];
+  const mem = await Promise.all(unique.map(memoryMb));
+  // In-process nodes share one process: report its RSS divided by the node count.
+  const share = unique.length === 1 && pids.length > 1 ? pids.length : 1;
+  const pick = (k: "rss" | "peak") => mem.map((m) => Math.round((m?.[k] ?? Number.NaN) / share));
+  return { rss: pick("rss"), peak: pick("peak") };
+}
+
+async function withTestnet<T>(
+  o: Omit<TestnetOptions, "dir">,
+  use: (net: Testnet, readyS: number) => Promise<T>,
+) {
+  const dir = await mkdtemp(join(tmpdir(), "chainlab-bench-testnet-"));
+  try {
+    const t0 = performance.now();
+    const net = await Testnet.start({ dir, ...o });
+    const readyS = (performance.now() - t0) / 1000;
+    try {
+      return await use(net, readyS);
+    } finally {
+      await net.stop();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+interface ReadyResult {
+  nodes: number;
+  mode: "process" | "in-process";
+  readySeconds: number;
+  rssMb: number[];
+  processFailure?: string;
+}
+
+async function measureReady(nodes: number, mode: "process" | "in-process"): Promise<ReadyResult> {
+  say(`up: ${nodes} nodes (${mode}) ...`);
+  return withTestnet({ nodes, inProcess: mode === "in-process", readyTimeoutMs: 120_000 }, async (net, s) => {
+    const mem = await nodeMemory(net);
+    say(`  ready in ${s.toFixed(2)} s; RSS MB ${mem.rss.join(" ")}`);
+    return { nodes, mode, readySeconds: s, rssMb: mem.rss };
+  });
+}
+
+async function measureBig(): Promise<ReadyResult> {
+  const n = Number(values.big);
+  const mode = values["big-mode"];
+  if (mode === "in-process") return measureReady(n, "in-process");
+  try {
+    return await measureReady(n, "process");
+  } catch (err) {
+    if (mode === "process") throw err;
+    const reason = describeError(err);
+    say(`  ${n} processes failed (${reason.code}: ${reason.message.slice(0, 200)}); trying in-process`);
+    return { ...(await measureReady(n, "in-process")), processFailure: `${reason.code}: ${reason.message}` };
+  }
+}
+
+interface LoadResult {
+  report: LoadReport;
+  rssMb: number[];
+  peakRssMb: number[];
+  idleCpuShare: number[];
+  cpuShare: number[];
+  loaderCpuShare: number;
+  blocks: number;
+  profile?: ProfileSummary;
+}
+
+/** Functions whose inclusive time the profile summary reports. */
+const INCLUSIVE = [
+  "dispatchRpcBody",
+  "submitTx",
+  "validateTx",
+  "verify",
+  "importBlock",
+  "verifyBlockStateless",
+  "executeBlock",
+  "buildBlockTemplate",
+  "publish",
+  "handleReceivedMessage",
+  "noiseOnMessageDecrypt",
+  "noiseOnMessageEncrypt",
+];
+
+/** CPU cores each pid used over `ms` of wall time. */
+async function cpuShareOver(pids: number[], ms: number): Promise<number[]> {
+  const c0 = await Promise.all(pids.map(cpuSeconds));
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, ms));
+  const c1 = await Promise.all(pids.map(cpuSeconds));
+  const wall = (performance.now() - t0) / 1000;
+  return c1.map((c, i) => Math.round(((c - c0[i]!) / wall) * 100) / 100);
+}
+
+async function measureLoad(): Promise<LoadResult> {
+  const accounts = Number(values.accounts);
+  const profileDir = values.profile;
+  const saved = process.env.NODE_OPTIONS;
+  if (profileDir) process.env.NODE_OPTIONS = `${saved ?? ""} --cpu-prof --cpu-prof-dir=${profileDir}`.trim();
+  say(`load: 4 nodes (process), ${accounts} accounts, ${values.tps} tx/s for ${values.duration} s ...`);
+  const result = await withTestnet({ nodes: 4, accounts }, async (net) => {
+    if (saved === undefined) delete process.env.NODE_OPTIONS;
+    else process.env.NODE_OPTIONS = saved;
+    const pids = net.nodes.map((n) => n.pid!);
+    const idleCpuShare = await cpuShareOver(pids, 3000);
+    const loader0 = process.cpuUsage();
+    const cpu0 = await Promise.all(pids.map(cpuSeconds));
+    const h0 = (await net.status())[0]?.height ?? 0;
+    const t0 = performance.now();
+    const report = await runLoad(net, {
+      tps: Number(values.tps),
+      durationSeconds: Number(values.duration),
+      onProgress: (p) => {
+        if (Math.round(p.elapsed * 20) % 20 === 0)
+          say(
+            `  ${p.elapsed.toFixed(0)} s: submitted ${p.submitted} accepted ${p.accepted} included ${p.included}`,
+          );
+      },
+    });
+    const wall = (performance.now() - t0) / 1000;
+    const cpu1 = await Promise.all(pids.map(cpuSeconds));
+    const loader = process.cpuUsage(loader0);
+    const mem = await nodeMemory(net);
+    const h1 = (await net.status())[0]?.height ?? h0;
+    return {
+      report,
+      rssMb: mem.rss,
+      peakRssMb: mem.peak,
+      idleCpuShare,
+      loaderCpuShare: Math.round(((loader.user + loader.system) / 1e6 / wall) * 100) / 100,
+      cpuShare: cpu1.map((c, i) => Math.round(((c - cpu0[i]!) / wall) * 100) / 100),
+      blocks: h1 - h0,
+    };
+  });
+  const file = profileDir ? await largestProfile(profileDir) : undefined;
+  if (file) return { ...result, profile: await summarizeProfile(file, INCLUSIVE) };
+  return result;
+}
+
+const ready4 = values["load-only"] ? undefined : await measureReady(4, "process");
+const big = values["skip-big"] || values["load-only"] ? undefined : await measureBig();
+const load = await measureLoad();
+
+const r = load.report;
+const rssAll = [...(ready4?.rssMb ?? []), ...load.peakRssMb];
+const met = {
+  readySeconds4: ready4 ? ready4.readySeconds < GOALS.readySeconds4 : undefined,
+  rssMb: Math.max(...rssAll) < GOALS.rssMb,
+  includedTps: r.includedTps >= GOALS.includedTps,
+};
+if (values.json) {
+  process.stdout.write(`${JSON.stringify({ goals: GOALS, met, ready4, big, load }, null, 2)}\n`);
+} else {
+  const ok = (b: boolean | undefined) => (b === undefined ? "-" : b ? "met" : "NOT met");
+  const list = (xs: number[]) => xs.join(", ");
+  const pct = (rows: ProfileRow[]) =>
+    rows.map((t) => `  ${t.pct.toFixed(1).padStart(5)}%  ${String(t.ms).padStart(6)} ms  ${t.name}`);
+  const lines = [""];
+  if (ready4) {
+    lines.push(
+      `ready, 4 nodes (${ready4.mode}):    ${ready4.readySeconds.toFixed(2)} s   (goal < ${GOALS.readySeconds4} s: ${ok(met.readySeconds4)})`,
+      `RSS per node after up:         ${list(ready4.rssMb)} MB   (goal < ${GOALS.rssMb} MB)`,
+    );
+  }
+  if (big) {
+    lines.push(
+      `ready, ${big.nodes} nodes (${big.mode}):  ${big.readySeconds.toFixed(2)} s${big.processFailure ? `   (processes failed: ${big.processFailure.slice(0, 120)})` : ""}`,
+      `RSS per node after up (${big.nodes}):    ${Math.min(...big.rssMb)}-${Math.max(...big.rssMb)} MB`,
+    );
+  }
+  const rejected = Object.entries(r.rejected).map(([k, v]) => `${k}=${v}`);
+  lines.push(
+    `load (4 nodes, processes):     ${r.targetTps} tx/s for ${r.durationSeconds} s from ${values.accounts} accounts`,
+    `  submitted / accepted:        ${r.submitted} / ${r.accepted}  (${r.submittedTps.toFixed(0)} tx/s submitted)`,
+    `  included:                    ${r.included}  (${r.includedTps.toFixed(0)} tx/s; goal >= ${GOALS.includedTps}: ${ok(met.includedTps)})`,
+    `  rejected:                    ${rejected.join(", ") || "none"}; pending at end ${r.pendingAtEnd}`,
+    `  inclusion latency:           p50 ${r.latencyMs.p50 ?? "-"} ms, p95 ${r.latencyMs.p95 ?? "-"} ms`,
+    `  blocks:                      ${load.blocks}`,
+    `  node CPU (cores):            idle ${list(load.idleCpuShare)}; under load ${list(load.cpuShare)}; load generator ${load.loaderCpuShare}`,
+    `  RSS per node:                ${list(load.rssMb)} MB (peak ${list(load.peakRssMb)} MB)   (goal < ${GOALS.rssMb} MB: ${ok(met.rssMb)})`,
+  );
+  const prof = load.profile;
+  if (prof) {
+    lines.push(
+      "",
+      `profile ${prof.file}: busy ${prof.busyMs} ms of ${prof.totalMs} ms (shares below are of busy time)`,
+      "self time by module:",
+      ...pct(prof.byModule),
+      "top functions by self time:",
+      ...pct(prof.topSelf),
+      "inclusive time:",
+      ...pct(prof.inclusive),
+    );
+  }
+  process.stdout.write(`${lines.join("\n")}\n`);
+}
