@@ -50,6 +50,8 @@ const { values } = parseArgs({
 const progress = (msg: string): void => {
   if (!values.json) process.stderr.write(`${msg}\n`);
 };
+/** Unmeasured propagation rounds first. */
+const WARMUP_ROUNDS = 20;
 /** Pause between propagation rounds. */
 const GAP_MS = 150;
 /** Milliseconds on the system-wide monotonic clock (comparable across processes). */
@@ -261,7 +263,8 @@ async function propagation(root: string, n: number, samples: number, txsPerBlock
       return others.map((p) => p.blocks.get(hash)! - t);
     };
     const run = async (withTxs: boolean) => {
-      for (let k = 0; k < 5; k++) await round(k, withTxs);
+      // Warm-up rounds (not measured): every process JIT-compiles its own import path.
+      for (let k = 0; k < WARMUP_ROUNDS; k++) await round(k, withTxs);
       const all: number[] = [];
       for (let k = 0; k < samples; k++) all.push(...(await round(k, withTxs)));
       const sorted = all.sort((a, b) => a - b);
