@@ -93,18 +93,31 @@ export async function runLoad(net: Testnet, o: LoadOptions): Promise<LoadReport>
   let stopFollowing = false;
   let lastIncludedAt = 0;
 
-  // Inclusion: follow node 0's canonical chain and match tx ids.
+  // Inclusion: follow node 0's canonical chain and match tx ids. A block whose parent is not the
+  // block scanned below it means a reorg: step back and rescan, so txs that moved to the new
+  // branch are counted too.
   const follower = (async () => {
-    let height = (await clients[0]!.call<{ height: number }>("chain_getHead")).height;
+    const start = await clients[0]!.call<{ height: number; hash: string }>("chain_getHead");
+    let height = start.height;
+    const scanned = new Map<number, string>([[height, start.hash]]);
     while (!stopFollowing) {
       const head = await clients[0]!.call<{ height: number }>("chain_getHead").catch(() => undefined);
       if (head !== undefined) {
         while (height < head.height) {
           const b = await clients[0]!
-            .call<{ txs: string[] } | null>("chain_getBlockByHeight", { height: height + 1 })
+            .call<{ hash: string; parentHash: string; txs: string[] } | null>("chain_getBlockByHeight", {
+              height: height + 1,
+            })
             .catch(() => null);
           if (b === null) break;
+          const below = scanned.get(height);
+          if (below !== undefined && b.parentHash !== below) {
+            scanned.delete(height);
+            height--;
+            continue;
+          }
           height++;
+          scanned.set(height, b.hash);
           const now = Date.now();
           for (const id of b.txs) {
             const t = submittedAt.get(id);
