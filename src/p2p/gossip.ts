@@ -45,9 +45,11 @@ const RESULT: Record<GossipVerdict, TopicValidatorResult> = {
   reject: TopicValidatorResult.Reject,
 };
 
-/** Shorthands for validators. */
+/** ACCEPT: deliver and forward. */
 export const accept = (reason = "valid"): GossipValidation => ({ verdict: "accept", reason });
+/** IGNORE: drop without penalty (duplicate, known, or not judgeable yet). */
 export const ignore = (reason: string): GossipValidation => ({ verdict: "ignore", reason });
+/** REJECT: invalid; the sender's gossip score drops and it counts toward a ban. */
 export const reject = (reason: string): GossipValidation => ({ verdict: "reject", reason });
 
 /** Dependencies of the router. */

@@ -52,6 +52,7 @@ function bytesToBigint(b: Uint8Array): bigint {
   return v;
 }
 
+/** The canonical encoding of a status. */
 export function encodeStatus(s: StatusMessage): Uint8Array {
   return new Writer(MAX_STATUS_SIZE)
     .fixed(s.genesisHash, 32)
@@ -62,6 +63,7 @@ export function encodeStatus(s: StatusMessage): Uint8Array {
     .finish();
 }
 
+/** Decodes a status; throws DecodeError on anything non-canonical. */
 export function decodeStatus(bytes: Uint8Array): StatusMessage {
   const r = new Reader(bytes, "status");
   const genesisHash = r.fixed(32, "genesisHash");
@@ -74,10 +76,12 @@ export function decodeStatus(bytes: Uint8Array): StatusMessage {
   return { genesisHash, headHash, headHeight, finalizedHeight, weight: bytesToBigint(w) };
 }
 
+/** Encodes a blocks_by_range request. */
 export function encodeRangeRequest(req: RangeRequest): Uint8Array {
   return new Writer(10).uint(req.startHeight).u16(req.count).finish();
 }
 
+/** Decodes a blocks_by_range request; the count must be 1..MAX_BLOCKS_PER_REQUEST. */
 export function decodeRangeRequest(bytes: Uint8Array): RangeRequest {
   const r = new Reader(bytes, "blocks_by_range request");
   const startHeight = r.uint("startHeight");
@@ -89,12 +93,14 @@ export function decodeRangeRequest(bytes: Uint8Array): RangeRequest {
   return { startHeight, count };
 }
 
+/** Encodes a blocks_by_hash request. */
 export function encodeHashRequest(hashes: readonly Hash[]): Uint8Array {
   const w = new Writer(2 + 32 * hashes.length).u16(hashes.length);
   for (const h of hashes) w.fixed(h, 32);
   return w.finish();
 }
 
+/** Decodes a blocks_by_hash request of 1..MAX_BLOCKS_PER_REQUEST hashes. */
 export function decodeHashRequest(bytes: Uint8Array): Hash[] {
   const r = new Reader(bytes, "blocks_by_hash request");
   const n = r.count(2, MAX_BLOCKS_PER_REQUEST, "count");
