@@ -216,8 +216,10 @@ export class P2PService {
     for (const u of this.unsubscribe.splice(0)) u();
     this.dialer?.stop();
     this.router.detach();
-    await this.sync?.stop();
+    // Stop sync first (no new requests), then the host (in-flight requests fail fast), then wait.
+    const syncStopped = this.sync?.stop();
     await this.host?.stop();
+    await syncStopped;
     this.log.info("p2p stopped");
   }
 

@@ -63,6 +63,7 @@ export class SyncManager {
   private stopped = false;
   private readonly cooldown = new Map<string, number>();
   private readonly walking = new Set<string>();
+  private readonly tasks = new Set<Promise<void>>();
   readonly progress: SyncProgress = idleSync();
 
   constructor(deps: SyncDeps) {
@@ -81,10 +82,15 @@ export class SyncManager {
     });
   }
 
-  /** Waits for the current round (shutdown). */
+  /** Stops new work at once; resolves when the running round and ancestor walks have ended. */
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.running;
+    await Promise.allSettled([this.running, ...this.tasks]);
+  }
+
+  private track(task: Promise<void>): void {
+    this.tasks.add(task);
+    void task.finally(() => this.tasks.delete(task));
   }
 
   private bestPeer(): PeerRecord | undefined {
@@ -229,13 +235,13 @@ export class SyncManager {
     const gap = block.header.height - this.d.node.chain.head().header.height;
     const missing = result.missingParent;
     if (gap > ANCESTOR_WALK_LIMIT || missing === undefined) {
-      void this.refreshThenTrigger(record);
+      this.track(this.refreshThenTrigger(record));
       return;
     }
     const key = toHex(missing);
     if (this.walking.has(key) || this.progress.syncing) return;
     this.walking.add(key);
-    void this.walkAncestors(record, missing).finally(() => this.walking.delete(key));
+    this.track(this.walkAncestors(record, missing).finally(() => this.walking.delete(key)));
   }
 
   private async walkAncestors(peer: PeerRecord, missing: Hash): Promise<void> {
