@@ -130,6 +130,36 @@ describe("testnet cluster (4 node processes)", { timeout: 60_000 }, () => {
     expect(report.pendingAtEnd).toBe(0);
   });
 
+  it("counts every transfer of a load that spans a partition, its heal and the reorg", async () => {
+    await net.partition([
+      [0, 1],
+      [2, 3],
+    ]);
+    let submitted = 0;
+    const load = runLoad(net, {
+      tps: 50,
+      durationSeconds: 4,
+      drainSeconds: 30,
+      onProgress: (p) => {
+        submitted = p.submitted;
+      },
+    });
+    const atSplit = minHeight((await upStatus(net))!);
+    await waitFor(
+      "txs submitted to both halves while they mine apart",
+      async () => {
+        const s = await upStatus(net);
+        return submitted >= 100 && s && minHeight(s) >= atSplit + 2 && s[0]!.head !== s[2]!.head;
+      },
+      20_000,
+    );
+    await net.heal();
+    const report = await load;
+    expect(report.rejected).toEqual({});
+    expect(report.included).toBe(report.submitted);
+    expect(report.pendingAtEnd).toBe(0);
+  });
+
   it("stops every node: each pid recorded in testnet.json is gone", async () => {
     const pids = await manifestPids(dir.path);
     expect(pids).toHaveLength(4);
