@@ -6,10 +6,12 @@
  *   4. sustained included transfers/s under runLoad on a 4-node PoW testnet (every node validates
  *      every tx), with submitted/included tx/s, inclusion latency p50/p95 and rejections.
  * With --profile DIR the load testnet's node processes run with --cpu-prof and the top functions
- * by self time of node-0 are printed.
+ * by self time of node-0 are printed. --node-options passes V8/Node flags (NODE_OPTIONS) to every
+ * node process of the run, e.g. "--max-old-space-size=128" to see how RSS responds.
  *
  *   npm run bench:testnet -- [--json] [--tps 1000] [--duration 20] [--accounts 256]
- *     [--big 16] [--big-mode auto|process|in-process] [--skip-big] [--profile DIR]
+ *     [--big 16] [--big-mode auto|process|in-process] [--skip-big] [--load-only]
+ *     [--profile DIR] [--node-options="FLAGS"]
  */
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -35,6 +37,7 @@ const { values } = parseArgs({
     "skip-big": { type: "boolean", default: false },
     "load-only": { type: "boolean", default: false },
     profile: { type: "string" },
+    "node-options": { type: "string" },
   },
 });
 const GOALS = { readySeconds4: 5, rssMb: 120, includedTps: 1000 };
@@ -122,6 +125,8 @@ interface LoadResult {
   peakRssMb: number[];
   idleCpuShare: number[];
   cpuShare: number[];
+  /** CPU ms per included tx per node, above the node's idle (mining) baseline. */
+  cpuMsPerTx: number[];
   loaderCpuShare: number;
   blocks: number;
   profile?: ProfileSummary;
@@ -157,8 +162,10 @@ async function measureLoad(): Promise<LoadResult> {
   const accounts = Number(values.accounts);
   const profileDir = values.profile;
   const saved = process.env.NODE_OPTIONS;
-  if (profileDir) process.env.NODE_OPTIONS = `${saved ?? ""} --cpu-prof --cpu-prof-dir=${profileDir}`.trim();
+  const extra = [values["node-options"], profileDir ? `--cpu-prof --cpu-prof-dir=${profileDir}` : undefined];
+  if (extra.some(Boolean)) process.env.NODE_OPTIONS = [saved, ...extra].filter(Boolean).join(" ");
   say(`load: 4 nodes (process), ${accounts} accounts, ${values.tps} tx/s for ${values.duration} s ...`);
+  if (values["node-options"]) say(`  node processes run with NODE_OPTIONS ${values["node-options"]}`);
   const result = await withTestnet({ nodes: 4, accounts }, async (net) => {
     if (saved === undefined) delete process.env.NODE_OPTIONS;
     else process.env.NODE_OPTIONS = saved;
@@ -190,6 +197,10 @@ async function measureLoad(): Promise<LoadResult> {
       idleCpuShare,
       loaderCpuShare: Math.round(((loader.user + loader.system) / 1e6 / wall) * 100) / 100,
       cpuShare: cpu1.map((c, i) => Math.round(((c - cpu0[i]!) / wall) * 100) / 100),
+      cpuMsPerTx: cpu1.map(
+        (c, i) =>
+          Math.round(((c - cpu0[i]! - idleCpuShare[i]! * wall) * 1e5) / Math.max(1, report.included)) / 100,
+      ),
       blocks: h1 - h0,
     };
   });
@@ -238,6 +249,7 @@ if (values.json) {
     `  inclusion latency:           p50 ${r.latencyMs.p50 ?? "-"} ms, p95 ${r.latencyMs.p95 ?? "-"} ms`,
     `  blocks:                      ${load.blocks}`,
     `  node CPU (cores):            idle ${list(load.idleCpuShare)}; under load ${list(load.cpuShare)}; load generator ${load.loaderCpuShare}`,
+    `  node CPU per included tx:    ${list(load.cpuMsPerTx)} ms (above idle)`,
     `  RSS per node:                ${list(load.rssMb)} MB (peak ${list(load.peakRssMb)} MB)   (goal < ${GOALS.rssMb} MB: ${ok(met.rssMb)})`,
   );
   const prof = load.profile;
