@@ -9,7 +9,7 @@ import { hashFromHex, toHex } from "../core/hash.ts";
 import { encodeTx, signTx, TxKind, txId } from "../core/tx.ts";
 import { decodeAddress } from "../crypto/address.ts";
 import { readKeystoreFile } from "../crypto/keystore.ts";
-import { RpcClientError } from "../rpc/index.ts";
+import { type RpcClient, RpcClientError } from "../rpc/index.ts";
 import { TestnetError } from "./manifest.ts";
 import type { Testnet } from "./testnet.ts";
 
@@ -46,6 +46,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * only collect MEMPOOL_NONCE_GAP rejections; past this, the load waits (achieved tx/s drops).
  */
 const MAX_OUTSTANDING_PER_SENDER = 192;
+
+/** Resends of a batch whose request failed in transport. */
+const SUBMIT_RETRIES = 3;
+const RESENT_OK = new Set(["MEMPOOL_ALREADY_KNOWN", "TX_NONCE_TOO_LOW"]);
 
 function percentile(sorted: number[], p: number): number | null {
   if (sorted.length === 0) return null;
@@ -134,6 +138,33 @@ export async function runLoad(net: Testnet, o: LoadOptions): Promise<LoadReport>
     }
   })();
 
+  // A batch that failed in transport (e.g. a timeout) may or may not have reached the node; giving
+  // up would leave a nonce hole that strands every later tx of its senders, so resend it. On a
+  // resend MEMPOOL_ALREADY_KNOWN (in the pool) and TX_NONCE_TOO_LOW (already in a block) mean the
+  // first attempt got through: they count as accepted and inclusion is still tracked.
+  const submitChunk = async (client: RpcClient, chunk: { id: string; hex: string }[]): Promise<void> => {
+    for (let attempt = 0; ; attempt++) {
+      let results: unknown[];
+      try {
+        results = await client.batch(chunk.map((t) => ({ method: "tx_submit", params: { tx: t.hex } })));
+      } catch (err) {
+        const code = err instanceof RpcClientError ? err.code : "RPC_FAILED";
+        if (code === "RPC_TRANSPORT" && attempt < SUBMIT_RETRIES) continue;
+        for (const t of chunk) settle(t.id);
+        rejected[code] = (rejected[code] ?? 0) + chunk.length;
+        return;
+      }
+      results.forEach((r, j) => {
+        if (!(r instanceof RpcClientError) || (attempt > 0 && RESENT_OK.has(r.code))) accepted++;
+        else {
+          settle(chunk[j]!.id);
+          rejected[r.code] = (rejected[r.code] ?? 0) + 1;
+        }
+      });
+      return;
+    }
+  };
+
   const started = Date.now();
   const tickMs = 50;
   let due = 0;
@@ -179,23 +210,7 @@ export async function runLoad(net: Testnet, o: LoadOptions): Promise<LoadReport>
           submittedAt.set(t.id, now);
           senderOf.set(t.id, t.from);
         }
-        inflight.push(
-          client
-            .batch(chunk.map((t) => ({ method: "tx_submit", params: { tx: t.hex } })))
-            .then((results) => {
-              results.forEach((r, j) => {
-                if (r instanceof RpcClientError) {
-                  settle(chunk[j]!.id);
-                  rejected[r.code] = (rejected[r.code] ?? 0) + 1;
-                } else accepted++;
-              });
-            })
-            .catch((err: unknown) => {
-              const code = err instanceof RpcClientError ? err.code : "RPC_FAILED";
-              for (const t of chunk) settle(t.id);
-              rejected[code] = (rejected[code] ?? 0) + chunk.length;
-            }),
-        );
+        inflight.push(submitChunk(client, chunk));
       }
       o.onProgress?.({ elapsed, submitted, accepted, included });
     }
