@@ -2,7 +2,8 @@
  * bench:testnet — local testnet figures next to the issue-5 goals:
  *   1. time from `up` until every node is producing or following one head (4 nodes, processes);
  *   2. the same for 16 nodes (processes first; in-process if that fails, and the mode is printed);
- *   3. RSS per node (VmRSS idle after up; VmHWM peak under load), from /proc/PID/status;
+ *   3. RSS per node (VmRSS idle after up; VmHWM peak under load), from /proc/PID/status, and PSS
+ *      (/proc/PID/smaps_rollup), which splits the pages the node processes share (the node binary);
  *   4. sustained included transfers/s under runLoad on a 4-node PoW testnet (every node validates
  *      every tx), with submitted/included tx/s, inclusion latency p50/p95 and rejections.
  * With --profile DIR the load testnet's node processes run with --cpu-prof and the top functions
@@ -45,11 +46,17 @@ const say = (m: string) => {
   if (!values.json) process.stderr.write(`${m}\n`);
 };
 
-/** VmRSS and VmHWM of a process in MB, from /proc. */
-async function memoryMb(pid: number): Promise<{ rss: number; peak: number } | undefined> {
+type Mem = { rss: number; peak: number; pss: number };
+
+/** VmRSS, VmHWM and PSS of a process in MB, from /proc. */
+async function memoryMb(pid: number): Promise<Mem | undefined> {
   const text = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "");
-  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? Number.NaN);
-  return text ? { rss: kb("VmRSS") / 1024, peak: kb("VmHWM") / 1024 } : undefined;
+  const rollup = await readFile(`/proc/${pid}/smaps_rollup`, "utf8").catch(() => "");
+  const kb = (t: string, key: string) =>
+    Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(t)?.[1] ?? Number.NaN);
+  return text
+    ? { rss: kb(text, "VmRSS") / 1024, peak: kb(text, "VmHWM") / 1024, pss: kb(rollup, "Pss") / 1024 }
+    : undefined;
 }
 
 /** CPU seconds (user + system) a process has used, from /proc/PID/stat. */
@@ -59,14 +66,14 @@ async function cpuSeconds(pid: number): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-async function nodeMemory(net: Testnet): Promise<{ rss: number[]; peak: number[] }> {
+async function nodeMemory(net: Testnet): Promise<{ rss: number[]; peak: number[]; pss: number[] }> {
   const pids = net.nodes.map((n) => n.pid!);
   const unique = [...new Set(pids)];
   const mem = await Promise.all(unique.map(memoryMb));
   // In-process nodes share one process: report its RSS divided by the node count.
   const share = unique.length === 1 && pids.length > 1 ? pids.length : 1;
-  const pick = (k: "rss" | "peak") => mem.map((m) => Math.round((m?.[k] ?? Number.NaN) / share));
-  return { rss: pick("rss"), peak: pick("peak") };
+  const pick = (k: keyof Mem) => mem.map((m) => Math.round((m?.[k] ?? Number.NaN) / share));
+  return { rss: pick("rss"), peak: pick("peak"), pss: pick("pss") };
 }
 
 async function withTestnet<T>(
@@ -93,6 +100,7 @@ interface ReadyResult {
   mode: "process" | "in-process";
   readySeconds: number;
   rssMb: number[];
+  pssMb: number[];
   processFailure?: string;
 }
 
@@ -101,7 +109,7 @@ async function measureReady(nodes: number, mode: "process" | "in-process"): Prom
   return withTestnet({ nodes, inProcess: mode === "in-process", readyTimeoutMs: 120_000 }, async (net, s) => {
     const mem = await nodeMemory(net);
     say(`  ready in ${s.toFixed(2)} s; RSS MB ${mem.rss.join(" ")}`);
-    return { nodes, mode, readySeconds: s, rssMb: mem.rss };
+    return { nodes, mode, readySeconds: s, rssMb: mem.rss, pssMb: mem.pss };
   });
 }
 
@@ -123,6 +131,7 @@ interface LoadResult {
   report: LoadReport;
   rssMb: number[];
   peakRssMb: number[];
+  pssMb: number[];
   idleCpuShare: number[];
   cpuShare: number[];
   /** CPU ms per included tx per node, above the node's idle (mining) baseline. */
@@ -194,6 +203,7 @@ async function measureLoad(): Promise<LoadResult> {
       report,
       rssMb: mem.rss,
       peakRssMb: mem.peak,
+      pssMb: mem.pss,
       idleCpuShare,
       loaderCpuShare: Math.round(((loader.user + loader.system) / 1e6 / wall) * 100) / 100,
       cpuShare: cpu1.map((c, i) => Math.round(((c - cpu0[i]!) / wall) * 100) / 100),
@@ -231,13 +241,13 @@ if (values.json) {
   if (ready4) {
     lines.push(
       `ready, 4 nodes (${ready4.mode}):    ${ready4.readySeconds.toFixed(2)} s   (goal < ${GOALS.readySeconds4} s: ${ok(met.readySeconds4)})`,
-      `RSS per node after up:         ${list(ready4.rssMb)} MB   (goal < ${GOALS.rssMb} MB)`,
+      `RSS per node after up:         ${list(ready4.rssMb)} MB (PSS ${list(ready4.pssMb)} MB)   (goal < ${GOALS.rssMb} MB)`,
     );
   }
   if (big) {
     lines.push(
       `ready, ${big.nodes} nodes (${big.mode}):  ${big.readySeconds.toFixed(2)} s${big.processFailure ? `   (processes failed: ${big.processFailure.slice(0, 120)})` : ""}`,
-      `RSS per node after up (${big.nodes}):    ${Math.min(...big.rssMb)}-${Math.max(...big.rssMb)} MB`,
+      `RSS per node after up (${big.nodes}):    ${Math.min(...big.rssMb)}-${Math.max(...big.rssMb)} MB (PSS ${Math.min(...big.pssMb)}-${Math.max(...big.pssMb)} MB)`,
     );
   }
   const rejected = Object.entries(r.rejected).map(([k, v]) => `${k}=${v}`);
@@ -250,7 +260,7 @@ if (values.json) {
     `  blocks:                      ${load.blocks}`,
     `  node CPU (cores):            idle ${list(load.idleCpuShare)}; under load ${list(load.cpuShare)}; load generator ${load.loaderCpuShare}`,
     `  node CPU per included tx:    ${list(load.cpuMsPerTx)} ms (above idle)`,
-    `  RSS per node:                ${list(load.rssMb)} MB (peak ${list(load.peakRssMb)} MB)   (goal < ${GOALS.rssMb} MB: ${ok(met.rssMb)})`,
+    `  RSS per node:                ${list(load.rssMb)} MB (peak ${list(load.peakRssMb)} MB; PSS ${list(load.pssMb)} MB)   (goal < ${GOALS.rssMb} MB: ${ok(met.rssMb)})`,
   );
   const prof = load.profile;
   if (prof) {
