@@ -14,7 +14,9 @@
  *    the generated data dir (the sync rate). The ratio shows the network's overhead.
  *
  *   npm run bench:net -- [--nodes 8] [--samples 100] [--prop-txs 20] [--blocks 5000] [--txs 50]
- *                        [--only propagation|sync] [--json]
+ *                        [--only propagation|sync] [--announce-first] [--json]
+ *   --announce-first: the miner publishes its block before importing it (P2PService.announceBlock,
+ *   for a producer hook in node/); by default it publishes after, as the relay of an import does.
  *   (internal) node scripts/bench-net.ts --node DIR --genesis FILE   a node process driven over stdio
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -42,6 +44,7 @@ const { values } = parseArgs({
     blocks: { type: "string", default: "5000" },
     txs: { type: "string", default: "50" },
     json: { type: "boolean", default: false },
+    "announce-first": { type: "boolean", default: false },
     only: { type: "string" },
     node: { type: "string" },
     genesis: { type: "string" },
@@ -50,6 +53,8 @@ const { values } = parseArgs({
 const progress = (msg: string): void => {
   if (!values.json) process.stderr.write(`${msg}\n`);
 };
+/** The miner publishes its sealed block before importing it (P2PService.announceBlock). */
+const ANNOUNCE_FIRST = values["announce-first"] === true;
 /** Unmeasured propagation rounds first. */
 const WARMUP_ROUNDS = 20;
 /** Pause between propagation rounds. */
@@ -128,7 +133,13 @@ async function runNodeProcess(dir: string, genesisFile: string): Promise<void> {
   await p2p.start();
   emit({ ev: "ready", addr: p2p.multiaddrs()[0] });
   for await (const line of createInterface({ input: process.stdin })) {
-    const cmd = JSON.parse(line) as { op: string; addr?: string; txs?: string[]; ids?: string[] };
+    const cmd = JSON.parse(line) as {
+      op: string;
+      addr?: string;
+      txs?: string[];
+      ids?: string[];
+      announce?: boolean;
+    };
     if (cmd.op === "connect") {
       await p2p.connect(cmd.addr!);
     } else if (cmd.op === "await-txs") {
@@ -140,6 +151,7 @@ async function runNodeProcess(dir: string, genesisFile: string): Promise<void> {
       const height = node.chain.head().header.height + 1;
       const block = makeBlock(node, node.mempool.selectForBlock({ maxTxs: 10_000, height }));
       const t = clockMs();
+      if (cmd.announce === true) await p2p.announceBlock(block);
       const r = await node.importBlock(block, "local");
       emit({ ev: "mined", hash: toHex(r.hash), t, txs: block.txs.length });
     } else if (cmd.op === "stop") {
@@ -253,7 +265,7 @@ async function propagation(root: string, n: number, samples: number, txsPerBlock
       }
       const m = procs[k % n]!;
       m.mined = undefined;
-      m.send({ op: "mine" });
+      m.send({ op: "mine", announce: ANNOUNCE_FIRST });
       await m.until(() => m.mined !== undefined, "mined");
       const { hash, t } = m.mined as unknown as { hash: string; t: number };
       const others = procs.filter((p) => p !== m);

@@ -36,6 +36,7 @@ function verdictOf(err: unknown, ignoreCodes: ReadonlySet<string>): GossipValida
 export class ChainTopics {
   private readonly node: P2PNode;
   private readonly fromNetwork = new Set<string>();
+  private readonly announced = new Set<string>();
   private receivingTx = false;
 
   constructor(node: P2PNode) {
@@ -122,10 +123,17 @@ export class ChainTopics {
     });
   }
 
+  /** Remembers that a local block was published before its import, so the relay skips it. */
+  markAnnounced(hashHex: string): void {
+    if (this.announced.size >= 64) this.announced.delete(this.announced.values().next().value as string);
+    this.announced.add(hashHex);
+  }
+
   /** Publishes locally produced blocks and locally submitted txs; returns the unsubscribe function. */
   relay(publishBlock: (bytes: Uint8Array) => void, publishTx: (bytes: Uint8Array) => void): () => void {
     const offBlock = this.node.onBlockImported((block, result) => {
-      if (this.fromNetwork.has(toHex(result.hash))) return;
+      const id = toHex(result.hash);
+      if (this.fromNetwork.has(id) || this.announced.delete(id)) return;
       publishBlock(encodeBlock(block));
     });
     const offTx = this.node.mempool.onAdded((e) => {

@@ -6,7 +6,9 @@
 import type { PrivateKey } from "@libp2p/interface";
 import { peerIdFromPrivateKey, peerIdFromString } from "@libp2p/peer-id";
 import type { Logger } from "pino";
+import { type Block, encodeBlock, headerHash } from "../core/block.ts";
 import { describeError } from "../core/errors.ts";
+import { toHex } from "../core/hash.ts";
 import { ChainTopics } from "./chain-topics.ts";
 import { Dialer, parseMultiaddr } from "./dialer.ts";
 import { P2PError } from "./errors.ts";
@@ -94,6 +96,15 @@ export class P2PService {
   /** Publishes on a registered engine topic by its short name. */
   async publish(name: string, data: Uint8Array): Promise<void> {
     await this.router.publish(scopedName(this.node.chain.genesisHash, name), data);
+  }
+
+  /**
+   * Publishes a block this node just sealed, before importing it, so peers start validating while
+   * we import (the relay then skips it). For the producer path only: the block must be valid.
+   */
+  async announceBlock(block: Block): Promise<void> {
+    this.topics.markAnnounced(toHex(headerHash(block.header)));
+    await this.router.publish(this.names.blocksTopic, encodeBlock(block));
   }
 
   /** Subscribes to service events (peer connected/banned/status, sync done). */

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { toHex } from "../../../src/core/hash.ts";
 import { txId } from "../../../src/core/tx.ts";
 import { actor, easyGenesis, transfer } from "../../helpers/fixtures.ts";
-import { Harness, link, mineBlock, type TestPeer, waitFor, waitForHeads } from "./harness.ts";
+import { buildBlock, Harness, link, mineBlock, type TestPeer, waitFor, waitForHeads } from "./harness.ts";
 
 const alice = actor("alice");
 const bob = actor("bob");
@@ -59,5 +59,18 @@ describe("gossip across five nodes", { timeout: 60_000 }, () => {
       expect(p.node.chain.getAccount(bob.addressBytes).balance).toBe(250n);
       expect(p.node.mempool.has(id)).toBe(false);
     }
+  });
+
+  it("a producer can announce its block before importing it; the relay does not publish it again", async () => {
+    h = new Harness();
+    const g = easyGenesis([alice]);
+    const a = await h.start("a", g);
+    const b = await h.start("b", g);
+    await link(a, b);
+    const block = buildBlock(a.node);
+    await a.p2p.announceBlock(block);
+    await a.node.importBlock(block, "local");
+    await waitForHeads([b], 1, 10_000);
+    expect(a.p2p.stats().messagesOut[a.p2p.names.blocksTopic]).toBe(1);
   });
 });
