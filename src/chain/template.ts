@@ -35,16 +35,13 @@ export function buildBlockTemplate(args: TemplateArgs, base: TemplateBase): Bloc
   const included: Tx[] = [];
   let fees = 0n;
   for (const tx of args.txs) {
-    const attempt = new StateOverlay(state);
+    // applyTx either applies a tx whole or throws leaving the state unchanged, so a failing
+    // candidate is simply skipped.
     try {
-      fees += applyTx(attempt, tx, height, engineTx);
+      fees += applyTx(state, tx, height, engineTx);
     } catch (err) {
       if (err instanceof ChainlabError) continue;
       throw err;
-    }
-    for (const c of attempt.changes()) {
-      if (c.value === undefined) state.delete(c.key);
-      else state.put(c.key, c.value);
     }
     included.push(tx);
   }
