@@ -23,7 +23,7 @@ import { BlockTree } from "./block-tree.ts";
 import { HeadSwitcher } from "./head-switch.ts";
 import { OrphanPool } from "./orphans.ts";
 import { SignatureCache } from "./signature-cache.ts";
-import { buildBlockTemplate, type TemplateArgs } from "./template.ts";
+import { type TemplateArgs, TemplateBuilder } from "./template.ts";
 import { verifyBlockStateless } from "./validate.ts";
 
 /** A change of head, as listeners (mempool, p2p, RPC, metrics) see it. */
@@ -217,12 +217,20 @@ export class Chain {
 
   /** A block template on the head with the given candidate txs (invalid ones are skipped). */
   buildTemplate(args: TemplateArgs): Block {
-    return buildBlockTemplate(args, {
-      engine: this.engine,
-      view: this.tree,
-      state: this.state,
-      acc: this.acc,
-    });
+    return new TemplateBuilder().build(args, this.templateBase());
+  }
+
+  /**
+   * A template builder for a producer: successive templates on the same head reuse the previous
+   * one and only append new candidates (see template.ts).
+   */
+  templateBuilder(): (args: TemplateArgs) => Block {
+    const builder = new TemplateBuilder();
+    return (args) => builder.build(args, this.templateBase());
+  }
+
+  private templateBase() {
+    return { engine: this.engine, view: this.tree, state: this.state, acc: this.acc };
   }
 
   /** Imports a block (serialized with every other import). Throws a typed error if invalid. */

@@ -112,6 +112,7 @@ export class ChainlabNode {
   /** The context a producer builds and submits blocks through. */
   private producerContext(): ProducerContext {
     const maxTxs = this.config.maxBlockTxs ?? 2000;
+    const build = this.chain.templateBuilder();
     return {
       view: this.chain.view,
       now: this.config.now ?? Date.now,
@@ -119,7 +120,7 @@ export class ChainlabNode {
       buildTemplate: ({ beneficiary, timestamp, engineFields }) => {
         const height = this.chain.head().header.height + 1;
         const txs = this.mempool.selectForBlock({ maxTxs, height });
-        return this.chain.buildTemplate({ beneficiary, timestamp, engineFields, txs });
+        return build({ beneficiary, timestamp, engineFields, txs, maxTxs });
       },
       submitBlock: async (block) => {
         await this.importBlock(block, "local");

@@ -3,9 +3,9 @@
  * head aborts the current search at once; new transactions refresh the template after a short
  * debounce so fee-paying txs get in without rebuilding on every arrival.
  */
-import { decodeHeader, encodeHeader } from "../../core/block.ts";
+import { type Block, decodeHeader, encodeHeader } from "../../core/block.ts";
 import { describeError } from "../../core/errors.ts";
-import { toHex } from "../../core/hash.ts";
+import { bytesEqual, toHex } from "../../core/hash.ts";
 import type { BlockProducer, ProducerContext, ProducerOptions } from "../engine.ts";
 import { compactToTarget } from "./difficulty.ts";
 import type { PowEngine } from "./engine.ts";
@@ -24,6 +24,8 @@ export class PowProducer implements BlockProducer {
   private loop: Promise<void> | undefined;
   private unsubscribe: (() => void) | undefined;
   private txTimer: NodeJS.Timeout | undefined;
+  /** A refreshed template built while the sealer was still busy with the previous one. */
+  private next: Block | undefined;
   private blocksFound = 0;
   running = false;
 
@@ -39,10 +41,15 @@ export class PowProducer implements BlockProducer {
     this.running = true;
     this.sealer = this.createSealer();
     this.unsubscribe = this.ctx.onTemplateInvalidated((reason) => {
-      if (reason === "head") this.abort?.abort();
-      else if (this.txTimer === undefined) {
+      if (reason === "head") {
+        this.next = undefined;
+        this.abort?.abort();
+      } else if (this.txTimer === undefined) {
         this.txTimer = setTimeout(() => {
           this.txTimer = undefined;
+          // Build the refreshed template while the workers keep hashing the current one, then swap.
+          if (!this.running) return;
+          this.next = this.buildTemplate();
           this.abort?.abort();
         }, TX_REFRESH_DEBOUNCE_MS);
       }
@@ -50,17 +57,23 @@ export class PowProducer implements BlockProducer {
     this.loop = this.run(this.sealer);
   }
 
+  private buildTemplate(): Block {
+    const { view } = this.ctx;
+    const parent = view.head();
+    return this.ctx.buildTemplate({
+      beneficiary: this.options.beneficiary,
+      timestamp: this.engine.templateTimestamp(parent, view, this.ctx.now()),
+      engineFields: this.engine.prepareFields(parent, view),
+    });
+  }
+
   private async run(sealer: Sealer): Promise<void> {
     while (this.running) {
-      const { view } = this.ctx;
-      const parent = view.head();
-      const timestamp = this.engine.templateTimestamp(parent, view, this.ctx.now());
-      const engineFields = this.engine.prepareFields(parent, view);
-      const template = this.ctx.buildTemplate({
-        beneficiary: this.options.beneficiary,
-        timestamp,
-        engineFields,
-      });
+      const head = this.ctx.view.head();
+      const next = this.next;
+      this.next = undefined;
+      const template =
+        next !== undefined && bytesEqual(next.header.parentHash, head.hash) ? next : this.buildTemplate();
       const target = compactToTarget(this.engine.fields(template.header).bits)!;
       this.abort = new AbortController();
       let sealed: Uint8Array | null;
@@ -77,7 +90,7 @@ export class PowProducer implements BlockProducer {
       try {
         await this.ctx.submitBlock(block);
       } catch (err) {
-        this.ctx.log.warn({ err: describeError(err), parent: toHex(parent.hash) }, "mined block rejected");
+        this.ctx.log.warn({ err: describeError(err), parent: toHex(head.hash) }, "mined block rejected");
       }
     }
   }

@@ -20,6 +20,7 @@ function moderateGenesis(): Genesis {
   const g = genesisToJson(easyGenesis([actor("alice")], { blockTimeMs: 150 }));
   const params = (g.consensus as { params: Record<string, unknown> }).params;
   params.initialBits = `0x${targetToCompact(targetForHashes(150_000)).toString(16).padStart(8, "0")}`;
+  g.timestamp = Date.now(); // on schedule from the start, so ASERT keeps this difficulty
   return parseGenesis(g);
 }
 
@@ -99,7 +100,7 @@ describe("PoW template refresh", () => {
     b.startProducing();
     await new Promise<void>((resolve) => {
       const stop = a.chain.onHeadChange((c) => {
-        if (c.head.header.height >= 40) {
+        if (c.head.header.height >= 20) {
           stop();
           resolve();
         }
@@ -118,7 +119,7 @@ describe("PoW template refresh", () => {
         headAt(s.resolvedAt - REFRESH_DEADLINE_MS) !== s.parent &&
         headAt(s.resolvedAt) !== s.parent,
     );
-    expect(headChanges.length).toBeGreaterThanOrEqual(40);
+    expect(headChanges.length).toBeGreaterThanOrEqual(20);
     expect(seals.filter((s) => s.found).length).toBeGreaterThan(0);
     expect(seals.some((s) => !s.found)).toBe(true); // some searches were preempted by a new head
     expect(stale).toEqual([]);

@@ -4,7 +4,7 @@ import { toHex } from "../../../src/core/hash.ts";
 import { EMPTY_ROOT } from "../../../src/core/merkle.ts";
 import { txId } from "../../../src/core/tx.ts";
 import { cleanupAfterEach, mineOn, openChain } from "../../helpers/chain.ts";
-import { actor, easyGenesis, transfer } from "../../helpers/fixtures.ts";
+import { actor, easyGenesis, sealPow, transfer } from "../../helpers/fixtures.ts";
 
 const alice = actor("alice");
 const bob = actor("bob");
@@ -81,5 +81,53 @@ describe("block templates", () => {
     const before = toHex(chain.stateRoot());
     mineOn(chain, { txs: [transfer(alice, carol, gh, { nonce: 0 })] });
     expect(toHex(chain.stateRoot())).toBe(before);
+  });
+});
+
+describe("incremental templates (producer refresh)", () => {
+  const defer = cleanupAfterEach();
+
+  it("appending candidates in three refreshes gives the same block as one build, and it imports", async () => {
+    const { chain } = await openChain(genesis, defer);
+    const gh = chain.genesisHash;
+    const txs = [0, 1, 2, 3, 4, 5].map((n) =>
+      transfer(n % 2 ? bob : alice, carol, gh, { nonce: Math.floor(n / 2) }),
+    );
+    const parent = chain.head();
+    const args = {
+      beneficiary: miner.addressBytes,
+      timestamp: parent.header.timestamp + 1000,
+      engineFields: chain.engine.prepareFields(parent, chain.view, parent.header.timestamp + 1000),
+    };
+    const refresh = chain.templateBuilder();
+    refresh({ ...args, txs: txs.slice(0, 2) });
+    refresh({ ...args, txs: txs.slice(0, 4) }); // the first two are already in: only two are appended
+    const incremental = refresh({ ...args, txs });
+    const oneShot = chain.buildTemplate({ ...args, txs });
+    expect(incremental.txs).toHaveLength(6);
+    expect(toHex(incremental.header.stateRoot)).toBe(toHex(oneShot.header.stateRoot));
+    expect(toHex(incremental.header.txRoot)).toBe(toHex(oneShot.header.txRoot));
+    const r = await chain.importBlock({ ...incremental, header: sealPow(incremental).header });
+    expect(r.status).toBe("head");
+  });
+
+  it("starts over on a new head", async () => {
+    const { chain } = await openChain(genesis, defer);
+    const gh = chain.genesisHash;
+    const refresh = chain.templateBuilder();
+    const at = (c: typeof chain) => {
+      const p = c.head();
+      return {
+        beneficiary: miner.addressBytes,
+        timestamp: p.header.timestamp + 1000,
+        engineFields: c.engine.prepareFields(p, c.view, p.header.timestamp + 1000),
+      };
+    };
+    const first = refresh({ ...at(chain), txs: [transfer(alice, carol, gh, { nonce: 0 })] });
+    await chain.importBlock({ ...first, header: sealPow(first).header });
+    const second = refresh({ ...at(chain), txs: [transfer(alice, carol, gh, { nonce: 1 })] });
+    expect(second.header.height).toBe(2);
+    expect(second.txs.map((t) => t.nonce)).toEqual([1]);
+    expect((await chain.importBlock({ ...second, header: sealPow(second).header })).status).toBe("head");
   });
 });
