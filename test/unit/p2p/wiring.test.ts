@@ -1,27 +1,16 @@
-/**
- * The wiring the daemon uses (src/cli/network.ts): createP2P must fit node/daemon.ts's
- * NetworkFactory with the p2p.* settings, so this file type-checks that exact function.
- */
+/** The daemon builds its network with createP2P (src/node/network.ts): it must stay a NetworkFactory. */
 import { describe, expect, it } from "vitest";
-import type { NetworkFactory } from "../../../src/node/daemon.ts";
-import { createP2P } from "../../../src/p2p/index.ts";
+import type { NetworkFactory, NetworkService } from "../../../src/node/daemon.ts";
+import { createNetwork } from "../../../src/node/network.ts";
+import type { P2PService } from "../../../src/p2p/index.ts";
 
-/** What src/cli/network.ts can export as createNetwork. */
-const createNetwork: NetworkFactory = (node, settings, log) =>
-  createP2P(
-    node,
-    {
-      dataDir: node.config.dataDir,
-      listen: settings["p2p.listen"],
-      bootstrap: settings["p2p.bootstrap"],
-      maxPeers: settings["p2p.max_peers"],
-      banDurationMs: settings["p2p.ban_duration"],
-    },
-    { log },
-  );
+/** Fails to compile if P2PService stops satisfying the daemon's NetworkService. */
+const asService = (s: P2PService): NetworkService => s;
 
 describe("daemon wiring", () => {
-  it("createP2P is a NetworkFactory", () => {
-    expect(typeof createNetwork).toBe("function");
+  it("createNetwork is a NetworkFactory backed by P2PService", () => {
+    const factory: NetworkFactory = createNetwork;
+    expect(typeof factory).toBe("function");
+    expect(typeof asService).toBe("function");
   });
 });
