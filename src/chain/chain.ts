@@ -10,7 +10,7 @@ import type { BlockMeta, ChainView, ConsensusEngine } from "../consensus/engine.
 import { ConsensusError } from "../consensus/engine.ts";
 import type { Account } from "../core/account.ts";
 import { type Block, decodeBlock, encodeBlock, headerHash } from "../core/block.ts";
-import { BlockError, describeError, GenesisError } from "../core/errors.ts";
+import { BlockError, ChainlabError, describeError, GenesisError } from "../core/errors.ts";
 import { buildGenesis, type Genesis } from "../core/genesis.ts";
 import { bytesEqual, type Hash, toHex } from "../core/hash.ts";
 import { LtHash } from "../core/lthash.ts";
@@ -51,6 +51,8 @@ export interface ChainDeps {
   log: Logger;
   now?: () => number;
   orphanLimit?: number;
+  /** Fork depth up to which side blocks are executed before they are stored (default 64; 0 = never). */
+  sideCheckDepth?: number;
 }
 
 /** The node's chain: block tree, head state and the import pipeline. */
@@ -87,7 +89,7 @@ export class Chain {
       minFee: deps.genesis.minFee,
       engineKinds: deps.engine.txKinds,
     };
-    this.switcher = new HeadSwitcher(this.store, this.engine, this.tree, this.log);
+    this.switcher = new HeadSwitcher(this.store, this.engine, this.tree, this.log, deps.sideCheckDepth);
   }
 
   /** Opens the chain in `deps.store`, writing genesis on first use and recovering the head. */
@@ -305,13 +307,21 @@ export class Chain {
     };
     const head = this.tree.head();
     if (this.engine.compareHeads(meta, head, this.tree) <= 0) {
+      // Not the new head: execute it against its parent's state anyway, so that a side block
+      // with a bad state root or bad txs is rejected here and never reaches storage.
+      const check = await this.switcher.verifySide(meta, block, { state: this.state, acc: this.acc });
+      if (check instanceof ChainlabError) {
+        this.rememberInvalid(id);
+        throw check;
+      }
+      const status = check === "checked" ? BlockStatus.valid : BlockStatus.stored;
       await this.store
         .batch()
         .putBlock(hash, encodeBlock(block))
-        .putMeta(hash, { status: BlockStatus.stored, weight: meta.weight, header: block.header })
+        .putMeta(hash, { status, weight: meta.weight, header: block.header })
         .write();
-      this.tree.add(meta, BlockStatus.stored);
-      this.log.debug({ height, hash: id }, "stored side block");
+      this.tree.add(meta, status);
+      this.log.debug({ height, hash: id, checked: check === "checked" }, "stored side block");
       return { status: "side", hash, height };
     }
     const outcome = await this.switcher.switchTo(meta, block, { state: this.state, acc: this.acc });

@@ -20,6 +20,9 @@ import { BlockStatus } from "../storage/schema.ts";
 import type { BlockTree } from "./block-tree.ts";
 import { executeBlock } from "./execute.ts";
 
+/** Default fork depth up to which side blocks are executed before storage (deeper: checked if their branch wins). */
+export const MAX_SIDE_CHECK_DEPTH = 64;
+
 /** The result of a head switch. */
 export type SwitchOutcome =
   | {
@@ -38,8 +41,18 @@ export class HeadSwitcher {
   private readonly engine: ConsensusEngine;
   private readonly tree: BlockTree;
   private readonly log: Logger;
+  private sideCache: { hash: Uint8Array; headHash: Uint8Array; state: StateOverlay; acc: LtHash } | undefined;
 
-  constructor(store: ChainStore, engine: ConsensusEngine, tree: BlockTree, log: Logger) {
+  private readonly sideCheckDepth: number;
+
+  constructor(
+    store: ChainStore,
+    engine: ConsensusEngine,
+    tree: BlockTree,
+    log: Logger,
+    sideCheckDepth = MAX_SIDE_CHECK_DEPTH,
+  ) {
+    this.sideCheckDepth = sideCheckDepth;
     this.store = store;
     this.engine = engine;
     this.tree = tree;
@@ -51,6 +64,95 @@ export class HeadSwitcher {
     if (bytes === undefined)
       throw new StorageError("STORAGE_CORRUPT", `block ${toHex(meta.hash)} is missing`);
     return decodeBlock(bytes);
+  }
+
+  /**
+   * Executes a block that will not become the head against its parent's state, without writing
+   * anything, so a side block with a bad state root (or txs) is rejected before it is stored.
+   * The parent state comes from reverting the canonical chain to the fork point and replaying the
+   * side branch; the state after the last checked side block is cached, so a side branch that
+   * grows block by block costs one execution per block. Returns "unchecked" for forks deeper than
+   * the configured depth (those blocks are checked when their branch becomes the heaviest).
+   */
+  async verifySide(
+    target: BlockMeta,
+    newBlock: Block,
+    base: { state: StateReader; acc: LtHash },
+  ): Promise<ChainlabError | "checked" | "unchecked"> {
+    const head = this.tree.head();
+    let state: StateOverlay;
+    let acc: LtHash;
+    const cached = this.sideCache;
+    if (
+      cached &&
+      bytesEqual(cached.headHash, head.hash) &&
+      bytesEqual(cached.hash, target.header.parentHash)
+    ) {
+      state = new StateOverlay(cached.state);
+      acc = cached.acc.clone();
+    } else {
+      const fork = this.tree.forkPoint(head, target);
+      const depth = head.header.height - fork.header.height + (target.header.height - fork.header.height);
+      if (depth > this.sideCheckDepth) return "unchecked";
+      state = new StateOverlay(base.state);
+      acc = base.acc.clone();
+      await this.revertTo(fork, head, state, acc);
+      for (const meta of this.tree.branch(fork, target)) {
+        if (meta === target) break;
+        const outcome = this.executeOn(await this.loadBlock(meta), state, acc);
+        if (outcome instanceof ChainlabError) {
+          await this.markInvalid(meta, false);
+          return new BlockError(
+            "BLOCK_INVALID_ANCESTOR",
+            `side branch block ${meta.header.height} is invalid: ${outcome.message}`,
+          );
+        }
+      }
+    }
+    const outcome = this.executeOn(newBlock, state, acc);
+    if (outcome instanceof ChainlabError) return outcome;
+    this.sideCache = { hash: target.hash, headHash: head.hash, state, acc };
+    return "checked";
+  }
+
+  /** Applies undo data from `head` down to `fork` onto `state` and `acc`. */
+  private async revertTo(fork: BlockMeta, head: BlockMeta, state: StateOverlay, acc: LtHash): Promise<void> {
+    for (const meta of this.tree.branch(fork, head).reverse()) {
+      const undoBytes = await this.store.getUndo(meta.hash);
+      if (undoBytes === undefined)
+        throw new StorageError("STORAGE_CORRUPT", `undo of ${toHex(meta.hash)} is missing`);
+      const undo = decodeUndo(undoBytes);
+      for (const c of undo) {
+        if (c.prior === undefined) state.delete(c.key);
+        else state.put(c.key, c.prior);
+      }
+      updateLtHash(acc, undo, true);
+    }
+  }
+
+  /** Executes `block` onto `state`/`acc` and checks its state root; returns the error, if any. */
+  private executeOn(block: Block, state: StateOverlay, acc: LtHash): ChainlabError | StateChange[] {
+    const blockState = new StateOverlay(state);
+    try {
+      executeBlock(block, blockState, this.engine, this.tree);
+    } catch (err) {
+      if (err instanceof ChainlabError) return err;
+      throw err;
+    }
+    const changes = blockState.changes();
+    const next = acc.clone();
+    updateLtHash(next, changes);
+    if (!bytesEqual(next.root(), block.header.stateRoot)) {
+      return new BlockError("BLOCK_BAD_STATE_ROOT", "state root does not match the executed state", {
+        height: block.header.height,
+      });
+    }
+    updateLtHash(acc, changes);
+    for (const c of changes) {
+      if (c.value === undefined) state.delete(c.key);
+      else state.put(c.key, c.value);
+    }
+    return changes;
   }
 
   /** Makes `target` (whose body is `newBlock`, not yet stored) the head. */

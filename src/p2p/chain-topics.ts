@@ -8,12 +8,13 @@ import type { ImportResult } from "../chain/chain.ts";
 import { type Block, decodeBlock, encodeBlock, headerHash, MAX_BLOCK_SIZE } from "../core/block.ts";
 import { ChainlabError, DecodeError } from "../core/errors.ts";
 import { toHex } from "../core/hash.ts";
-import { encodeTx, MAX_TX_SIZE } from "../core/tx.ts";
+import { encodeTx } from "../core/tx.ts";
 import { MempoolError } from "../mempool/index.ts";
 import { accept, type GossipRouter, type GossipValidation, ignore, reject } from "./gossip.ts";
 import type { P2PNode } from "./node-port.ts";
 import { BLOCK_INVALID_WEIGHT } from "./score-params.ts";
 import type { ChainNames } from "./topics.ts";
+import { decodeTxBatch, MAX_TX_BATCH_BYTES, TxBatcher } from "./tx-batch.ts";
 
 /** Block errors that may be fine later or elsewhere: IGNORE, do not penalize. */
 const BLOCK_IGNORE_CODES = new Set(["BLOCK_TIMESTAMP_IN_FUTURE", "BLOCK_REORG_PAST_FINALITY"]);
@@ -91,17 +92,36 @@ export class ChainTopics {
     }
   }
 
-  /** The txs-topic validator: mempool admission. */
+  /**
+   * The txs-topic validator: mempool admission of every tx in the batch. One tx that is invalid
+   * anywhere makes the message a REJECT; otherwise it is an ACCEPT (relayed) when at least one tx
+   * was new to us, and an IGNORE when none was.
+   */
   validateTx(data: Uint8Array): GossipValidation {
-    this.receivingTx = true;
+    let txs: Uint8Array[];
     try {
-      this.node.submitTx(data);
-      return accept();
+      txs = decodeTxBatch(data);
     } catch (err) {
       return verdictOf(err, TX_IGNORE_CODES);
+    }
+    let admitted = 0;
+    let ignored: GossipValidation | undefined;
+    this.receivingTx = true;
+    try {
+      for (const tx of txs) {
+        try {
+          this.node.submitTx(tx);
+          admitted++;
+        } catch (err) {
+          const verdict = verdictOf(err, TX_IGNORE_CODES);
+          if (verdict.verdict === "reject") return verdict;
+          ignored ??= verdict;
+        }
+      }
     } finally {
       this.receivingTx = false;
     }
+    return admitted > 0 ? accept() : (ignored ?? ignore("empty"));
   }
 
   /** Registers the blocks and txs topics on `router`; `onOrphan` starts an ancestor fetch. */
@@ -118,7 +138,7 @@ export class ChainTopics {
     });
     router.register(names.txsTopic, {
       name: "txs",
-      maxBytes: MAX_TX_SIZE,
+      maxBytes: MAX_TX_BATCH_BYTES,
       validate: (data) => this.validateTx(data),
     });
   }
@@ -136,13 +156,15 @@ export class ChainTopics {
       if (this.fromNetwork.has(id) || this.announced.delete(id)) return;
       publishBlock(encodeBlock(block));
     });
+    const batcher = new TxBatcher(publishTx);
     const offTx = this.node.mempool.onAdded((e) => {
       if (e.reinjected || this.receivingTx) return;
-      publishTx(encodeTx(e.tx));
+      batcher.add(encodeTx(e.tx));
     });
     return () => {
       offBlock();
       offTx();
+      batcher.close();
     };
   }
 }

@@ -28,3 +28,4 @@ export { SCORE_THRESHOLDS } from "./score-params.ts";
 export { createP2P, type P2PDeps, P2PService } from "./service.ts";
 export type { P2PStatsSnapshot, SyncProgress } from "./stats.ts";
 export { type ChainNames, chainNames, networkId } from "./topics.ts";
+export { decodeTxBatch, encodeTxBatch, MAX_TX_BATCH, TxBatcher } from "./tx-batch.ts";

@@ -46,6 +46,8 @@ export interface OpenChainOptions {
   engine?: ConsensusEngine;
   now?: () => number;
   orphanLimit?: number;
+  /** Fork depth up to which side blocks are executed before storage (0: store them unexecuted). */
+  sideCheckDepth?: number;
 }
 
 /** Opens a chain in a fresh temp dir (removed after the test) or in `opts.path`. */
@@ -77,6 +79,7 @@ export async function openChain(
       log: silentLogger(),
       ...(opts.now ? { now: opts.now } : {}),
       ...(opts.orphanLimit !== undefined ? { orphanLimit: opts.orphanLimit } : {}),
+      ...(opts.sideCheckDepth !== undefined ? { sideCheckDepth: opts.sideCheckDepth } : {}),
     });
   } catch (err) {
     await store.close();

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { type Block, encodeBlock, headerHash } from "../../../src/core/block.ts";
 import { toHex } from "../../../src/core/hash.ts";
-import { encodeTx, MAX_TX_SIZE } from "../../../src/core/tx.ts";
+import { encodeTx } from "../../../src/core/tx.ts";
 import { localStatus } from "../../../src/p2p/protocols.ts";
+import { encodeTxBatch, MAX_TX_BATCH_BYTES } from "../../../src/p2p/tx-batch.ts";
 import { actor, easyGenesis, transfer } from "../../helpers/fixtures.ts";
 import {
   buildBlock,
@@ -82,8 +83,8 @@ describe("hostile and foreign peers", { timeout: 60_000 }, () => {
       [names.blocksTopic, Uint8Array.from({ length: 300 }, (_, i) => (i * 37) & 0xff)],
       // Oversized for its topic. (A block above MAX_BLOCK_SIZE cannot even be framed by gossipsub,
       // whose 4 MiB RPC limit drops it before any validator runs.)
-      [names.txsTopic, new Uint8Array(MAX_TX_SIZE + 100).fill(1)],
-      [names.txsTopic, encodeTx(foreignTx)],
+      [names.txsTopic, new Uint8Array(MAX_TX_BATCH_BYTES + 100).fill(1)],
+      [names.txsTopic, encodeTxBatch([encodeTx(foreignTx)])],
       [names.blocksTopic, encodeBlock(badSeal)],
       [names.blocksTopic, encodeBlock(resealed)],
     ];

@@ -38,12 +38,12 @@ async function storedStatus(c: OpenedChain, block: Block): Promise<number | unde
   return raw === undefined ? undefined : decodeMeta(raw).status;
 }
 
-describe("a side block", () => {
+describe("a side block on a fork deeper than the side-check depth", () => {
   const defer = cleanupAfterEach();
 
   /** A at height 2; a side block at height 1 carrying a tx that could never execute (nonce 5). */
   async function withSideBlock() {
-    const a = await openChain(genesis, defer);
+    const a = await openChain(genesis, defer, { sideCheckDepth: 0 });
     await extend(a.chain, 2);
     const gh = a.chain.genesisHash;
     const side = craftBlock(a.chain.engine, a.chain.view, a.chain.view.genesis(), {
@@ -87,7 +87,7 @@ describe("a side block", () => {
   });
 });
 
-describe("a side branch with a block whose state root is wrong", () => {
+describe("a side branch on a deep fork with a block whose state root is wrong", () => {
   const defer = cleanupAfterEach();
 
   /**
@@ -95,7 +95,7 @@ describe("a side branch with a block whose state root is wrong", () => {
    * stored unexecuted; s3 would make the branch heaviest, so the chain executes it and s1 fails.
    */
   async function withBadBranch() {
-    const a = await openChain(genesis, defer);
+    const a = await openChain(genesis, defer, { sideCheckDepth: 0 });
     await extend(a.chain, 2);
     const { engine, view } = a.chain;
     const s1 = craftBlock(engine, view, view.genesis(), {
@@ -169,9 +169,54 @@ describe("a side branch with a block whose state root is wrong", () => {
   it("remembers the invalid blocks across a restart", async () => {
     const { a, s2 } = await withBadBranch();
     await a.close();
-    const reopened = await openChain(genesis, defer, { path: a.path });
+    const reopened = await openChain(genesis, defer, { path: a.path, sideCheckDepth: 0 });
     const child = craftBlock(reopened.chain.engine, reopened.chain.view, s2);
     expect(await codeOf(reopened.chain.importBlock(child))).toBe("BLOCK_INVALID_ANCESTOR");
+  });
+});
+
+describe("a side block on a shallow fork (executed before storage)", () => {
+  const defer = cleanupAfterEach();
+
+  it("with a wrong state root is rejected with BLOCK_BAD_STATE_ROOT and never stored", async () => {
+    const a = await openChain(genesis, defer);
+    await extend(a.chain, 2);
+    const side = craftBlock(a.chain.engine, a.chain.view, a.chain.view.genesis(), {
+      stateRoot: GARBAGE_ROOT,
+      timestamp: genesis.timestamp + 999,
+    });
+    expect(await codeOf(a.chain.importBlock(side))).toBe("BLOCK_BAD_STATE_ROOT");
+    expect([await storedStatus(a, side), await a.chain.getBlock(hashOf(side))]).toEqual([
+      undefined,
+      undefined,
+    ]);
+  });
+
+  it("with a tx that cannot execute is rejected with BLOCK_BAD_TX and never stored", async () => {
+    const a = await openChain(genesis, defer);
+    await extend(a.chain, 2);
+    const side = craftBlock(a.chain.engine, a.chain.view, a.chain.view.genesis(), {
+      txs: [transfer(alice, bob, a.chain.genesisHash, { nonce: 5 })],
+      stateRoot: GARBAGE_ROOT,
+      timestamp: genesis.timestamp + 999,
+    });
+    expect(await codeOf(a.chain.importBlock(side))).toBe("BLOCK_BAD_TX");
+    expect(await storedStatus(a, side)).toBeUndefined();
+  });
+
+  it("that is valid is stored as an executed side block, and a branch of them can later win", async () => {
+    const a = await openChain(genesis, defer);
+    const b = await openChain(genesis, defer);
+    const gh = a.chain.genesisHash;
+    await extend(a.chain, 3);
+    const bBranch = await extend(b.chain, 4, [
+      [transfer(alice, bob, gh, { nonce: 0 })],
+      [transfer(alice, bob, gh, { nonce: 1 })],
+    ]);
+    expect(await importAll(a.chain, bBranch.slice(0, 3))).toEqual(["side", "side", "side"]);
+    expect(await storedStatus(a, bBranch[2]!)).toBe(BlockStatus.valid);
+    expect((await a.chain.importBlock(bBranch[3]!)).status).toBe("head");
+    expect(toHex(a.chain.stateRoot())).toBe(toHex(b.chain.stateRoot()));
   });
 });
 
@@ -197,11 +242,11 @@ describe("a heavier branch whose new tip has a wrong state root", () => {
     expect([code, toHex(a.chain.head().hash)]).toEqual(["BLOCK_BAD_STATE_ROOT", headBefore]);
   });
 
-  it("leaves the valid blocks of the branch as stored side blocks", async () => {
+  it("leaves the valid blocks of the branch as (executed) side blocks", async () => {
     const { a, bBranch } = await withBadTip();
     expect(bBranch.slice(0, 2).map((blk) => a.chain.tree.node(hashOf(blk))?.status)).toEqual([
-      BlockStatus.stored,
-      BlockStatus.stored,
+      BlockStatus.valid,
+      BlockStatus.valid,
     ]);
   });
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { ImportResult } from "../../../src/chain/chain.ts";
 import { ConsensusError } from "../../../src/consensus/engine.ts";
 import { type Block, encodeBlock, headerHash } from "../../../src/core/block.ts";
@@ -8,6 +8,7 @@ import type { MempoolAddedEvent } from "../../../src/mempool/index.ts";
 import { MempoolError } from "../../../src/mempool/index.ts";
 import { ChainTopics } from "../../../src/p2p/chain-topics.ts";
 import type { P2PNode } from "../../../src/p2p/node-port.ts";
+import { encodeTxBatch } from "../../../src/p2p/tx-batch.ts";
 import { actor, transfer } from "../../helpers/fixtures.ts";
 
 const block: Block = {
@@ -134,12 +135,42 @@ describe("tx topic verdicts", () => {
         if (err) throw err;
       },
     });
-    expect(new ChainTopics(node).validateTx(encodeTx(tx)).verdict).toBe(verdict);
+    expect(new ChainTopics(node).validateTx(encodeTxBatch([encodeTx(tx)])).verdict).toBe(verdict);
+  });
+
+  it("a batch is rejected when any tx in it is invalid anywhere, even after others were admitted", () => {
+    let calls = 0;
+    const { node } = fakeNode({
+      submitTx: () => {
+        if (calls++ === 1) throw new TxError("TX_BAD_SIGNATURE", "x");
+      },
+    });
+    const batch = encodeTxBatch([encodeTx(tx), encodeTx(tx), encodeTx(tx)]);
+    expect(new ChainTopics(node).validateTx(batch).verdict).toBe("reject");
+  });
+
+  it("a batch of txs we all know is ignored, one with a new tx is accepted", () => {
+    let known = true;
+    const { node } = fakeNode({
+      submitTx: () => {
+        if (known) throw new MempoolError("MEMPOOL_ALREADY_KNOWN", "x");
+      },
+    });
+    const topics = new ChainTopics(node);
+    expect(topics.validateTx(encodeTxBatch([encodeTx(tx), encodeTx(tx)])).verdict).toBe("ignore");
+    known = false;
+    expect(topics.validateTx(encodeTxBatch([encodeTx(tx)])).verdict).toBe("accept");
+  });
+
+  it("a single raw tx (not a batch) is malformed", () => {
+    const { node } = fakeNode({ submitTx: () => {} });
+    expect(new ChainTopics(node).validateTx(encodeTx(tx)).verdict).toBe("reject");
   });
 });
 
 describe("relay", () => {
-  it("publishes local blocks and txs, never ones that came from the network", async () => {
+  it("publishes local blocks and txs (batched), never ones that came from the network", async () => {
+    vi.useFakeTimers();
     const { node, txListeners } = fakeNode({ importBlock: () => result("head") });
     const topics = new ChainTopics(node);
     const blocks: Uint8Array[] = [];
@@ -149,13 +180,16 @@ describe("relay", () => {
       (t) => txs.push(t),
     );
     await topics.validateBlock(encodeBlock(block), "peer", () => {});
-    topics.validateTx(encodeTx(tx));
+    topics.validateTx(encodeTxBatch([encodeTx(tx)]));
+    vi.advanceTimersByTime(100);
     expect(blocks).toEqual([]);
     expect(txs).toEqual([]);
     await node.importBlock(block, "local");
     node.submitTx(tx);
     for (const l of txListeners) l({ id: new Uint8Array(32), status: "pending", tx, reinjected: true });
+    vi.advanceTimersByTime(100);
+    vi.useRealTimers();
     expect(blocks).toEqual([encodeBlock(block)]);
-    expect(txs).toEqual([encodeTx(tx)]);
+    expect(txs).toEqual([encodeTxBatch([encodeTx(tx)])]);
   });
 });
