@@ -3,6 +3,7 @@
  * started in order and stopped in reverse. Publishes DIR/node.json while running.
  */
 import { rm, writeFile } from "node:fs/promises";
+import type { Block } from "../core/block.ts";
 import { describeError } from "../core/errors.ts";
 import { toHex } from "../core/hash.ts";
 import {
@@ -35,6 +36,8 @@ export interface NetworkService extends NetControl {
   start(): Promise<void>;
   stop(): Promise<void>;
   peerCount(): number;
+  /** Publishes a locally sealed block before it is imported (optional). */
+  announceBlock?(block: Block): Promise<void>;
 }
 
 /** Builds the network service for a node (injected so node/ does not depend on p2p internals). */
@@ -82,6 +85,11 @@ export async function startDaemon(
       net = await network(node, settings, log);
       await net.start();
       cleanups.push(() => net!.stop());
+      if (net.announceBlock) {
+        const n = net;
+        node.setBlockAnnouncer((block) => n.announceBlock!(block));
+        cleanups.push(async () => node.setBlockAnnouncer(undefined));
+      }
     }
 
     let rpcUrl: string | undefined;

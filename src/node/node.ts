@@ -49,6 +49,7 @@ export class ChainlabNode {
   private readonly blockListeners = new Set<(block: Block, result: ImportResult) => void>();
   private readonly rejectListeners = new Set<(code: string) => void>();
   private stopped = false;
+  private announcer: ((block: Block) => Promise<void>) | undefined;
   /** Transactions included in canonical blocks since this process started (net of reorgs). */
   txsIncluded = 0;
 
@@ -123,6 +124,8 @@ export class ChainlabNode {
         return build({ beneficiary, timestamp, engineFields, txs, maxTxs });
       },
       submitBlock: async (block) => {
+        // Peers start validating while we import: our own template is valid by construction.
+        if (this.announcer) void this.announcer(block).catch(() => {});
         await this.importBlock(block, "local");
       },
       onTemplateInvalidated: (listener) => {
@@ -145,6 +148,11 @@ export class ChainlabNode {
       }
     }
     return result;
+  }
+
+  /** Publishes locally produced blocks before importing them (set by the network layer). */
+  setBlockAnnouncer(announce: ((block: Block) => Promise<void>) | undefined): void {
+    this.announcer = announce;
   }
 
   /** Subscribes to newly imported blocks (head or side). */

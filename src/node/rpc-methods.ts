@@ -13,6 +13,9 @@ export interface NetControl {
   partition(peerIds: string[]): Promise<void> | void;
   heal(): Promise<void> | void;
   connect?(multiaddr: string): Promise<void>;
+  stats?(): unknown;
+  injectGossipDelay?(ms: number): void;
+  dropGossip?(probability: number): void;
 }
 
 const ADDRESS = v.string({ min: 10, max: 100 });
@@ -217,6 +220,30 @@ export function registerNodeMethods(
       if (!extra.net) throw new ChainlabError("P2P_DISABLED", "p2p is not running on this node");
       await extra.net.heal();
       return { healed: true };
+    },
+  });
+
+  server.registerMethod("net_stats", {
+    scope: "read",
+    params: noParams,
+    description: "p2p counters: messages by topic, rejections by reason, bans, sync progress",
+    handler: () => extra.net?.stats?.() ?? {},
+  });
+
+  server.registerMethod("admin_gossipFault", {
+    scope: "admin",
+    params: params({
+      delayMs: v.optional(v.integer({ min: 0, max: 60_000 })),
+      dropProbability: v.optional(v.integer({ min: 0, max: 100 })),
+    }),
+    description: "experiments: delay every incoming gossip message by delayMs and/or drop dropProbability% of them",
+    handler: (p) => {
+      if (!extra.net?.injectGossipDelay || !extra.net.dropGossip) {
+        throw new ChainlabError("P2P_DISABLED", "p2p is not running on this node");
+      }
+      if (p.delayMs !== undefined) extra.net.injectGossipDelay(p.delayMs);
+      if (p.dropProbability !== undefined) extra.net.dropGossip(p.dropProbability / 100);
+      return { delayMs: p.delayMs, dropProbability: p.dropProbability };
     },
   });
 
