@@ -18,7 +18,6 @@ import { silentLogger } from "../src/node/logger.ts";
 import { registerNodeMethods } from "../src/node/rpc-methods.ts";
 import {
   type ApiKeyRecord,
-  createNodeMetrics,
   createRpcClient,
   createRpcServer,
   loadOrCreateMasterKey,
@@ -75,7 +74,7 @@ const baseline = createRpcServer(
   {
     keys: baselineKeys,
     audit: openAuditLog(join(dir, "bench-audit2.log"), { clock: systemClock }),
-    metrics: createNodeMetrics({ defaultMetrics: false }),
+    metrics: daemon.metrics,
     logger: log,
   },
 );
