@@ -236,7 +236,8 @@ export function registerNodeMethods(
       delayMs: v.optional(v.integer({ min: 0, max: 60_000 })),
       dropProbability: v.optional(v.integer({ min: 0, max: 100 })),
     }),
-    description: "experiments: delay every incoming gossip message by delayMs and/or drop dropProbability% of them",
+    description:
+      "experiments: delay every incoming gossip message by delayMs and/or drop dropProbability% of them",
     handler: (p) => {
       if (!extra.net?.injectGossipDelay || !extra.net.dropGossip) {
         throw new ChainlabError("P2P_DISABLED", "p2p is not running on this node");
