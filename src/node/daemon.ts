@@ -4,7 +4,7 @@
  */
 import { rm, writeFile } from "node:fs/promises";
 import type { Block } from "../core/block.ts";
-import { describeError } from "../core/errors.ts";
+import { ChainlabError, describeError } from "../core/errors.ts";
 import { toHex } from "../core/hash.ts";
 import {
   type ApiKeyRecord,
@@ -139,7 +139,17 @@ export async function startDaemon(
         ...(net ? { net } : {}),
         info: () => ({ rpcUrl, pid: process.pid }),
       });
-      rpcUrl = await server.start();
+      try {
+        rpcUrl = await server.start();
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") {
+          throw new ChainlabError(
+            "RPC_PORT_IN_USE",
+            `RPC port ${settings["rpc.port"]} on ${settings["rpc.host"]} is in use (pick another with --rpc-port, or 0 for a free one)`,
+          );
+        }
+        throw err;
+      }
       cleanups.push(() => server.stop());
       log.info({ url: rpcUrl, adminKey: admin.path, created: admin.created }, "RPC listening");
     }
