@@ -176,17 +176,9 @@ export class HeadSwitcher {
     const acc = base.acc.clone();
 
     // Revert the current branch, newest first.
+    await this.revertTo(fork, head, state, acc);
     const disconnected: Block[] = [];
     for (const meta of this.tree.branch(fork, head).reverse()) {
-      const undoBytes = await this.store.getUndo(meta.hash);
-      if (undoBytes === undefined)
-        throw new StorageError("STORAGE_CORRUPT", `undo of ${toHex(meta.hash)} is missing`);
-      const undo = decodeUndo(undoBytes);
-      for (const c of undo) {
-        if (c.prior === undefined) state.delete(c.key);
-        else state.put(c.key, c.prior);
-      }
-      updateLtHash(acc, undo, true);
       const block = await this.loadBlock(meta);
       for (const tx of block.txs) batch.delTxIndex(txId(tx));
       batch.delCanonical(meta.header.height);
@@ -199,25 +191,10 @@ export class HeadSwitcher {
     for (const meta of branch) {
       const isNew = meta === target;
       const block = isNew ? newBlock : await this.loadBlock(meta);
-      const blockState = new StateOverlay(state);
-      let changes: StateChange[];
-      try {
-        executeBlock(block, blockState, this.engine, this.tree);
-        changes = blockState.changes();
-        updateLtHash(acc, changes);
-        if (!bytesEqual(acc.root(), block.header.stateRoot)) {
-          throw new BlockError("BLOCK_BAD_STATE_ROOT", "state root does not match the executed state", {
-            height: meta.header.height,
-          });
-        }
-      } catch (err) {
-        if (!(err instanceof ChainlabError)) throw err;
+      const changes = this.executeOn(block, state, acc);
+      if (changes instanceof ChainlabError) {
         await this.markInvalid(meta, isNew);
-        return { kind: "invalid", error: err, newBlockInvalid: true };
-      }
-      for (const c of changes) {
-        if (c.value === undefined) state.delete(c.key);
-        else state.put(c.key, c.value);
+        return { kind: "invalid", error: changes, newBlockInvalid: true };
       }
       if (isNew) batch.putBlock(meta.hash, encodeBlock(block));
       batch
