@@ -4,8 +4,18 @@ import { CliError } from "../errors.ts";
 import { printJson } from "../output.ts";
 import { type RpcTargetOptions, rpcClientFor } from "../rpc-target.ts";
 
-/** Registers the rpc command. */
+/** Registers the rpc and metrics commands. */
 export function registerRpc(program: Command): void {
+  program
+    .command("metrics")
+    .description("scrape a node's /metrics (Prometheus text), signed with an API key of read scope")
+    .option("--rpc <url>", "node RPC URL, e.g. http://127.0.0.1:8645")
+    .option("--api-key-file <file>", "file holding ID:SECRET (else CHAINLAB_API_KEY)")
+    .option("--data-dir <dir>", "scrape the node running on this data dir with its admin key")
+    .action(async (opts: RpcTargetOptions) => {
+      process.stdout.write(await (await rpcClientFor(opts)).metrics());
+    });
+
   program
     .command("rpc")
     .description("call any JSON-RPC method (prints the JSON result)")
