@@ -1,7 +1,7 @@
 /**
  * bench:rpc — authenticated JSON-RPC throughput against a running in-process node, next to the
  * same calls with the auth layer skipped (baseline), measured in the same run, alternating
- * rounds so machine noise hits both. Methods: account_get and tx_submit (fresh signed transfers).
+ * rounds so machine noise hits both. The client runs on a worker thread (see bench-rpc-client.ts). Methods: account_get and tx_submit (fresh signed transfers).
  *
  *   npm run bench:rpc -- [--seconds 3] [--concurrency 16] [--rounds 2] [--json]
  */
@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
+import { Worker } from "node:worker_threads";
 import { toHex } from "../src/core/hash.ts";
 import { encodeTx } from "../src/core/tx.ts";
 import { resolveSettings } from "../src/node/config.ts";
@@ -18,12 +19,10 @@ import { silentLogger } from "../src/node/logger.ts";
 import { registerNodeMethods } from "../src/node/rpc-methods.ts";
 import {
   type ApiKeyRecord,
-  createRpcClient,
   createRpcServer,
   loadOrCreateMasterKey,
   openApiKeyStore,
   openAuditLog,
-  type RpcClient,
   systemClock,
 } from "../src/rpc/index.ts";
 import { actor, easyGenesis, transfer } from "../test/helpers/fixtures.ts";
@@ -43,7 +42,7 @@ const say = (m: string) => {
   if (!values.json) process.stderr.write(`${m}\n`);
 };
 
-const senders = Array.from({ length: 400 }, (_, i) => actor(`rpc-sender-${i}`));
+const senders = Array.from({ length: 1200 }, (_, i) => actor(`rpc-sender-${i}`));
 const sink = actor("sink");
 const genesis = easyGenesis(senders, { balance: 10n ** 15n });
 const dir = await mkdtemp(join(tmpdir(), "chainlab-bench-rpc-"));
@@ -81,33 +80,35 @@ const baseline = createRpcServer(
 registerNodeMethods(baseline, daemon.node, { info: () => ({}) });
 const baselineUrl = await baseline.start();
 
-const authed = createRpcClient({ url: daemon.rpcUrl!, credential });
-const plain = createRpcClient({ url: baselineUrl });
-
 say("signing transfers for tx_submit ...");
 const gh = daemon.node.chain.genesisHash;
 const txs: string[] = [];
-for (let n = 0; n < 120; n++)
+for (let n = 0; n < 100; n++)
   for (const s of senders) txs.push(toHex(encodeTx(transfer(s, sink, gh, { nonce: n }))));
-let nextTx = 0;
+const addresses = senders.map((s) => s.address);
 
-async function measure(client: RpcClient, method: "account_get" | "tx_submit"): Promise<number> {
-  const deadline = performance.now() + SECONDS * 1000;
-  let done = 0;
-  const worker = async () => {
-    while (performance.now() < deadline) {
-      if (method === "account_get")
-        await client.call("account_get", { address: senders[done % senders.length]!.address });
-      else {
-        if (nextTx >= txs.length) throw new Error("ran out of pre-signed txs; lower --seconds");
-        await client.call("tx_submit", { tx: txs[nextTx++] });
-      }
-      done++;
-    }
-  };
-  const start = performance.now();
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  return done / ((performance.now() - start) / 1000);
+/** Runs one measurement on a worker thread (the client) against `url`; returns requests/s. */
+async function measure(
+  url: string,
+  credential: string | undefined,
+  method: "account_get" | "tx_submit",
+): Promise<number> {
+  const slice = method === "tx_submit" ? txs.splice(0, Math.min(txs.length, 5000 * SECONDS)) : [];
+  const worker = new Worker(new URL("./bench-rpc-client.ts", import.meta.url), {
+    workerData: {
+      url,
+      credential,
+      method,
+      seconds: SECONDS,
+      concurrency: CONCURRENCY,
+      addresses,
+      txs: slice,
+    },
+  });
+  return new Promise((resolve, reject) => {
+    worker.once("message", (rps: number) => resolve(rps));
+    worker.once("error", reject);
+  });
 }
 
 const results: Record<string, { auth: number[]; baseline: number[] }> = {
@@ -116,10 +117,10 @@ const results: Record<string, { auth: number[]; baseline: number[] }> = {
 };
 try {
   for (const method of ["account_get", "tx_submit"] as const) {
-    await measure(authed, method); // warm-up
+    await measure(daemon.rpcUrl!, credential, method); // warm-up
     for (let r = 0; r < ROUNDS; r++) {
-      results[method]!.baseline.push(await measure(plain, method));
-      results[method]!.auth.push(await measure(authed, method));
+      results[method]!.baseline.push(await measure(baselineUrl, undefined, method));
+      results[method]!.auth.push(await measure(daemon.rpcUrl!, credential, method));
       say(
         `  ${method} round ${r + 1}: auth ${results[method]!.auth.at(-1)!.toFixed(0)}/s, no auth ${results[method]!.baseline.at(-1)!.toFixed(0)}/s`,
       );
