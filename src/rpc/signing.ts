@@ -5,9 +5,9 @@
  * (path plus query string) and TIMESTAMP/NONCE are the exact header strings.
  */
 import {
-  createHash,
   createHmac,
   createSecretKey,
+  hash,
   type KeyObject,
   randomFillSync,
   timingSafeEqual,
@@ -53,7 +53,13 @@ export interface Credential {
 
 /** The string that is signed. */
 export function canonicalRequest(req: SignableRequest): string {
-  const bodyHash = createHash("sha256").update(req.body).digest("hex");
+  const bodyHash = hash(
+    "sha256",
+    typeof req.body === "string"
+      ? req.body
+      : Buffer.from(req.body.buffer, req.body.byteOffset, req.body.byteLength),
+    "hex",
+  );
   return `${req.method.toUpperCase()}\n${req.path}\n${req.timestamp}\n${req.nonce}\n${bodyHash}`;
 }
 
