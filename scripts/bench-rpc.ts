@@ -82,7 +82,8 @@ const baselineUrl = await baseline.start();
 say("signing transfers for tx_submit ...");
 const gh = daemon.node.chain.genesisHash;
 const txs: string[] = [];
-for (let n = 0; n < 100; n++)
+const perSender = Math.ceil(((2 * ROUNDS + 1) * 5000 * SECONDS) / senders.length);
+for (let n = 0; n < perSender; n++)
   for (const s of senders) txs.push(toHex(encodeTx(transfer(s, sink, gh, { nonce: n }))));
 const addresses = senders.map((s) => s.address);
 
