@@ -14,7 +14,7 @@ import { availableParallelism, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { NONCE_OFFSET, NONCE_WORD } from "../src/consensus/pow/layout.ts";
 import { createMinerPool, createPowKernel } from "../src/consensus/pow/miner/index.ts";
-import { K256, splitHeader } from "../src/consensus/pow/miner/sha256.ts";
+import { expandSchedule, runRounds, splitHeader } from "../src/consensus/pow/miner/sha256.ts";
 
 const { values } = parseArgs({
   options: {
@@ -57,63 +57,37 @@ function createHashLoop(): number {
 }
 
 /** A plain JS midstate loop: one full compression of the final block per nonce, no precomputation. */
+/** The plain JS midstate loop: per nonce, the schedule and 64 rounds of the shared JS compression. */
 function jsMidstateBatch(
-  ms: Int32Array,
-  block: Int32Array,
-  k: Int32Array,
-  w: Int32Array,
+  ms: Uint32Array,
+  block: Uint32Array,
+  w: Uint32Array,
+  out: Uint32Array,
   n0: number,
 ): number {
   let sink = 0;
   for (let nonce = n0; nonce < n0 + 1000; nonce++) {
-    for (let i = 0; i < 16; i++) w[i] = block[i]!;
+    w.set(block);
     w[NONCE_WORD] = nonce;
-    for (let t = 16; t < 64; t++) {
-      const x = w[t - 15]!;
-      const y = w[t - 2]!;
-      const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
-      const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
-      w[t] = (s1 + w[t - 7]! + s0 + w[t - 16]!) | 0;
-    }
-    let a = ms[0]!;
-    let b = ms[1]!;
-    let c = ms[2]!;
-    let d = ms[3]!;
-    let e = ms[4]!;
-    let f = ms[5]!;
-    let g = ms[6]!;
-    let h = ms[7]!;
-    for (let t = 0; t < 64; t++) {
-      const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-      const t1 = (h + S1 + ((e & f) ^ (~e & g)) + k[t]! + w[t]!) | 0;
-      const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
-      const t2 = (S0 + ((a & b) ^ (a & c) ^ (b & c))) | 0;
-      h = g;
-      g = f;
-      f = e;
-      e = (d + t1) | 0;
-      d = c;
-      c = b;
-      b = a;
-      a = (t1 + t2) | 0;
-    }
-    sink ^= (a + ms[0]!) | 0;
+    expandSchedule(w);
+    runRounds(ms, w, 64, out);
+    sink ^= (out[0]! + ms[0]!) | 0;
   }
   return sink;
 }
 
 function jsMidstateLoop(): number {
   const { midstate, block } = splitHeader(header);
-  const [ms, blk, k, w] = [
-    Int32Array.from(midstate),
-    Int32Array.from(block),
-    Int32Array.from(K256),
-    new Int32Array(64),
+  const [ms, blk, w, out] = [
+    Uint32Array.from(midstate),
+    Uint32Array.from(block),
+    new Uint32Array(64),
+    new Uint32Array(8),
   ];
   let nonce = 0;
   let sink = 0;
   const step = (): void => {
-    sink ^= jsMidstateBatch(ms, blk, k, w, nonce);
+    sink ^= jsMidstateBatch(ms, blk, w, out, nonce);
     nonce += 1000;
   };
   timeLoop(300, 1000, step); // warm-up

@@ -18,6 +18,8 @@ export const K256: readonly number[] = [
   0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 ];
 
+const K_INT = Int32Array.from(K256);
+
 /** The SHA-256 initial hash value (FIPS 180-4 §5.3.3). */
 // biome-ignore format: one row
 export const IV256: readonly number[] = [
@@ -34,10 +36,18 @@ export const smallSigma0 = (x: number): number => rotr(x, 7) ^ rotr(x, 18) ^ (x 
 /** σ1 of the message schedule. */
 export const smallSigma1 = (x: number): number => rotr(x, 17) ^ rotr(x, 19) ^ (x >>> 10);
 
+/** Word arrays the JS compression works on (Int32Array keeps values small integers in V8). */
+export type Words = Int32Array | Uint32Array;
+
 /** Expands 16 block words into the 64-word message schedule (in place in `w`, length >= 64). */
-export function expandSchedule(w: Uint32Array): void {
+export function expandSchedule(w: Words): void {
+  // Rotations are written out: this loop is also the bench:pow "plain JS midstate" baseline.
   for (let t = 16; t < 64; t++) {
-    w[t] = smallSigma1(w[t - 2]!) + w[t - 7]! + smallSigma0(w[t - 15]!) + w[t - 16]!;
+    const x = w[t - 15]!;
+    const y = w[t - 2]!;
+    const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
+    const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
+    w[t] = (s1 + w[t - 7]! + s0 + w[t - 16]!) | 0;
   }
 }
 
@@ -46,7 +56,7 @@ export function expandSchedule(w: Uint32Array): void {
  * writes the working variables a..h into `out`. With rounds = 64 and a feed-forward this is the
  * full compression; the kernel's per-template setup stops early.
  */
-export function runRounds(state: ArrayLike<number>, w: Uint32Array, rounds: number, out: Uint32Array): void {
+export function runRounds(state: ArrayLike<number>, w: Words, rounds: number, out: Words): void {
   let a = state[0]!;
   let b = state[1]!;
   let c = state[2]!;
@@ -56,8 +66,10 @@ export function runRounds(state: ArrayLike<number>, w: Uint32Array, rounds: numb
   let g = state[6]!;
   let h = state[7]!;
   for (let t = 0; t < rounds; t++) {
-    const t1 = (h + bigSigma1(e) + ((e & f) ^ (~e & g)) + K256[t]! + w[t]!) | 0;
-    const t2 = (bigSigma0(a) + ((a & b) ^ (a & c) ^ (b & c))) | 0;
+    const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
+    const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
+    const t1 = (h + S1 + ((e & f) ^ (~e & g)) + K_INT[t]! + w[t]!) | 0;
+    const t2 = (S0 + ((a & b) ^ (a & c) ^ (b & c))) | 0;
     h = g;
     g = f;
     f = e;
