@@ -31,23 +31,10 @@ export type ApiKeyStatus =
   | { state: "revoked"; at: number }
   | { state: "expired"; at: number; cause: "ttl" | "overlap_ended" };
 
-/** A key as shown to operators: metadata and status, no secret material. */
-export interface ApiKeyView {
-  id: string;
-  label: string;
-  scopes: Scope[];
-  version: number;
-  createdAt: number;
-  expiresAt: number | null;
-  revokedAt: number | null;
-  lastUsedAt: number | null;
-  useCount: number;
-  rotatedFrom: string | null;
-  rotatedTo: string | null;
-  overlapUntil: number | null;
-  fingerprint: string;
+/** A key as shown to operators: the record's metadata and its status, no secret material. */
+export type ApiKeyView = Omit<ApiKeyRecord, "expiredObservedAt" | "salt" | "sealed"> & {
   status: ApiKeyStatus["state"];
-}
+};
 
 /** Revocation wins over expiry; a key is refused from `expiresAt`/`overlapUntil` on (inclusive). */
 export function apiKeyStatus(record: ApiKeyRecord, now: number): ApiKeyStatus {
@@ -61,22 +48,9 @@ export function apiKeyStatus(record: ApiKeyRecord, now: number): ApiKeyStatus {
 
 /** The operator view of a record at time `now`. */
 export function toApiKeyView(record: ApiKeyRecord, now: number): ApiKeyView {
-  return {
-    id: record.id,
-    label: record.label,
-    scopes: [...record.scopes],
-    version: record.version,
-    createdAt: record.createdAt,
-    expiresAt: record.expiresAt,
-    revokedAt: record.revokedAt,
-    lastUsedAt: record.lastUsedAt,
-    useCount: record.useCount,
-    rotatedFrom: record.rotatedFrom,
-    rotatedTo: record.rotatedTo,
-    overlapUntil: record.overlapUntil,
-    fingerprint: record.fingerprint,
-    status: apiKeyStatus(record, now).state,
-  };
+  // Everything but the secret material and the internal audit marker.
+  const { expiredObservedAt: _observed, salt: _salt, sealed: _sealed, ...metadata } = record;
+  return { ...metadata, scopes: [...record.scopes], status: apiKeyStatus(record, now).state };
 }
 
 /** Key ids look like `k_` + 12 lowercase hex chars. */

@@ -42,6 +42,30 @@ describe("API key store", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it("shows exactly the metadata fields: never the salt, the sealed secret or internal markers", async () => {
+    const store = await open();
+    const k = await store.create({ scopes: "read", label: "view" });
+    expect(Object.keys(store.get(k.id)!).sort()).toEqual(
+      [
+        "createdAt",
+        "expiresAt",
+        "fingerprint",
+        "id",
+        "label",
+        "lastUsedAt",
+        "overlapUntil",
+        "revokedAt",
+        "rotatedFrom",
+        "rotatedTo",
+        "scopes",
+        "status",
+        "useCount",
+        "version",
+      ].sort(),
+    );
+    await store.close();
+  });
+
   it("creates keys with CSPRNG secrets shown once and metadata in canonical form", async () => {
     const store = await open();
     const k = await store.create({ scopes: "submit,read", label: "wallet", ttlMs: 1000 });
