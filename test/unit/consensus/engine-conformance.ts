@@ -4,8 +4,8 @@
  * that knows how to time and seal its blocks. PoW runs it in engine-conformance.test.ts, and the PoS
  * engine is meant to run the same suite unchanged.
  */
-import { afterEach, describe, expect, it } from "vitest";
-import { Chain } from "../../../src/chain/chain.ts";
+import { describe, expect, it } from "vitest";
+import type { Chain } from "../../../src/chain/chain.ts";
 import {
   type BlockMeta,
   type ChainView,
@@ -17,9 +17,8 @@ import { ChainlabError } from "../../../src/core/errors.ts";
 import type { Genesis } from "../../../src/core/genesis.ts";
 import { toHex } from "../../../src/core/hash.ts";
 import { StateOverlay } from "../../../src/core/state.ts";
-import { silentLogger } from "../../../src/node/logger.ts";
-import { ChainStore, openChainDb } from "../../../src/storage/chain-store.ts";
-import { type Actor, tempDir, transfer } from "../../helpers/fixtures.ts";
+import { cleanupAfterEach, openChain } from "../../helpers/chain.ts";
+import { type Actor, transfer } from "../../helpers/fixtures.ts";
 
 /** What an engine provides to run the suite. */
 export interface EngineFixture {
@@ -58,30 +57,12 @@ export function runEngineConformance(
   makeFixture: () => EngineFixture | Promise<EngineFixture>,
 ): void {
   describe(`consensus engine conformance: ${name}`, () => {
-    const cleanups: (() => Promise<void>)[] = [];
-    afterEach(async () => {
-      for (const fn of cleanups.splice(0).reverse()) await fn();
-    });
+    const defer = cleanupAfterEach();
 
     async function open(f: EngineFixture, path?: string): Promise<Node> {
-      let dir = path;
-      if (dir === undefined) {
-        const tmp = await tempDir("chainlab-conformance-");
-        cleanups.push(tmp.cleanup);
-        dir = tmp.path;
-      }
-      const store = new ChainStore(await openChainDb(dir));
       const engine = f.createEngine(f.genesis);
-      const chain = await Chain.open({ store, engine, genesis: f.genesis, log: silentLogger(), now: f.now });
-      let closed = false;
-      const close = async (): Promise<void> => {
-        if (closed) return;
-        closed = true;
-        await chain.drain();
-        await store.close();
-      };
-      cleanups.push(close);
-      return { chain, engine, path: dir, close };
+      const opened = await openChain(f.genesis, defer, { engine, now: f.now, ...(path ? { path } : {}) });
+      return { ...opened, engine };
     }
 
     /** A sealed block on the node's head with the given transactions (not imported). */
