@@ -2,7 +2,7 @@
 
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
-import { findNode, isAlive, type NodeStatus, runLoad, Testnet } from "../../testnet/index.ts";
+import { findNode, isAlive, type NodeEntry, type NodeStatus, runLoad, Testnet } from "../../testnet/index.ts";
 import { CliError } from "../errors.ts";
 import { printJson } from "../output.ts";
 import { parseInteger, parsePositive } from "../parse.ts";
@@ -175,31 +175,35 @@ export function registerTestnet(program: Command): void {
       process.stdout.write(`${text.trimEnd().split("\n").slice(-n).join("\n")}\n`);
     });
 
-  t.command("kill")
-    .description("SIGKILL a node (a crash)")
-    .argument("<node>", "node name or index")
-    .option("--dir <dir>", "testnet directory", DEFAULT_DIR)
-    .option("--json", "print JSON")
-    .action(async (ref: string, o: { dir: string; json?: boolean }) => {
-      const net = await Testnet.open(o.dir);
-      const node = findNode(net.manifest, ref);
-      await net.kill(node.index);
-      if (o.json) printJson({ killed: node.name, pid: node.pid });
-      else process.stdout.write(`killed ${node.name} (pid ${node.pid})\n`);
-    });
+  /** A command acting on one node: `chainlab testnet NAME NODE [--dir] [--json]`. */
+  const nodeCommand = (
+    name: string,
+    description: string,
+    act: (net: Testnet, node: NodeEntry) => Promise<{ json: unknown; text: () => string }>,
+  ): void => {
+    t.command(name)
+      .description(description)
+      .argument("<node>", "node name or index")
+      .option("--dir <dir>", "testnet directory", DEFAULT_DIR)
+      .option("--json", "print JSON")
+      .action(async (ref: string, o: { dir: string; json?: boolean }) => {
+        const net = await Testnet.open(o.dir);
+        const out = await act(net, findNode(net.manifest, ref));
+        if (o.json) printJson(out.json);
+        else process.stdout.write(`${out.text()}\n`);
+      });
+  };
 
-  t.command("restart")
-    .description("restart a node (it catches up from its peers)")
-    .argument("<node>", "node name or index")
-    .option("--dir <dir>", "testnet directory", DEFAULT_DIR)
-    .option("--json", "print JSON")
-    .action(async (ref: string, o: { dir: string; json?: boolean }) => {
-      const net = await Testnet.open(o.dir);
-      const node = findNode(net.manifest, ref);
-      await net.restart(node.index);
-      if (o.json) printJson(node);
-      else process.stdout.write(`restarted ${node.name} (pid ${node.pid}, ${node.rpcUrl})\n`);
-    });
+  nodeCommand("kill", "SIGKILL a node (a crash)", async (net, node) => {
+    const pid = node.pid;
+    await net.kill(node.index);
+    return { json: { killed: node.name, pid }, text: () => `killed ${node.name} (pid ${pid})` };
+  });
+
+  nodeCommand("restart", "restart a node (it catches up from its peers)", async (net, node) => {
+    await net.restart(node.index);
+    return { json: node, text: () => `restarted ${node.name} (pid ${node.pid}, ${node.rpcUrl})` };
+  });
 
   t.command("partition")
     .description('split the nodes into groups that cannot reach each other, e.g. "0,1/2,3"')
