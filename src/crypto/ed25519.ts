@@ -40,42 +40,49 @@ export function publicKeyOf(secretKey: Uint8Array): Uint8Array {
   return ed25519.getPublicKey(secretKey);
 }
 
-// Signing keys are cached (by a hash of the seed, so no secret becomes a map key) so repeated
-// signing (load generators, producers) skips DER parsing.
-const privateKeyCache = new Map<string, KeyObject>();
-const PRIVATE_KEY_CACHE_MAX = 1024;
+/** Wraps 32 raw key bytes in their DER prefix (PKCS#8 or SPKI); the caller wipes secrets. */
+function der(prefix: Uint8Array, raw: Uint8Array): Buffer {
+  const out = Buffer.alloc(prefix.length + 32);
+  out.set(prefix);
+  out.set(raw, prefix.length);
+  return out;
+}
+
+/** A bounded map from an id to a KeyObject, built on first use (cleared wholesale when full). */
+function keyCache(max: number): (id: string, make: () => KeyObject) => KeyObject {
+  const cache = new Map<string, KeyObject>();
+  return (id, make) => {
+    let key = cache.get(id);
+    if (key === undefined) {
+      key = make();
+      if (cache.size >= max) cache.clear();
+      cache.set(id, key);
+    }
+    return key;
+  };
+}
+
+// Key objects are cached so repeated signing (load generators, producers) and verification skip
+// DER parsing. Signing keys are found by a hash of the seed, so no secret becomes a map key.
+const privateKeys = keyCache(1024);
+const publicKeys = keyCache(4096);
 
 function privateKeyObject(secretKey: Uint8Array): KeyObject {
   if (secretKey.length !== SECRET_KEY_SIZE) throw new RangeError("ed25519 secret key must be 32 bytes");
-  const id = createHash("sha256").update(secretKey).digest("base64");
-  let key = privateKeyCache.get(id);
-  if (key === undefined) {
-    const der = new Uint8Array(PKCS8_PREFIX.length + 32);
-    der.set(PKCS8_PREFIX);
-    der.set(secretKey, PKCS8_PREFIX.length);
-    key = createPrivateKey({ key: Buffer.from(der), format: "der", type: "pkcs8" });
-    der.fill(0);
-    if (privateKeyCache.size >= PRIVATE_KEY_CACHE_MAX) privateKeyCache.clear();
-    privateKeyCache.set(id, key);
-  }
-  return key;
+  return privateKeys(createHash("sha256").update(secretKey).digest("base64"), () => {
+    const bytes = der(PKCS8_PREFIX, secretKey);
+    try {
+      return createPrivateKey({ key: bytes, format: "der", type: "pkcs8" });
+    } finally {
+      bytes.fill(0);
+    }
+  });
 }
 
-const publicKeyCache = new Map<string, KeyObject>();
-const PUBLIC_KEY_CACHE_MAX = 4096;
-
 function publicKeyObject(publicKey: Uint8Array): KeyObject {
-  const id = Buffer.from(publicKey).toString("hex");
-  let key = publicKeyCache.get(id);
-  if (key === undefined) {
-    const der = new Uint8Array(SPKI_PREFIX.length + 32);
-    der.set(SPKI_PREFIX);
-    der.set(publicKey, SPKI_PREFIX.length);
-    key = createPublicKey({ key: Buffer.from(der), format: "der", type: "spki" });
-    if (publicKeyCache.size >= PUBLIC_KEY_CACHE_MAX) publicKeyCache.clear();
-    publicKeyCache.set(id, key);
-  }
-  return key;
+  return publicKeys(Buffer.from(publicKey).toString("hex"), () =>
+    createPublicKey({ key: der(SPKI_PREFIX, publicKey), format: "der", type: "spki" }),
+  );
 }
 
 /** Signs `message` (pure Ed25519, RFC 8032) with node:crypto. */
