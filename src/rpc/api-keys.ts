@@ -17,7 +17,7 @@ import {
 } from "./api-key-record.ts";
 import type { AuditLog } from "./audit.ts";
 import { ApiKeyError } from "./errors.ts";
-import { fingerprintSecret, openSecret, sealSecret } from "./secret-box.ts";
+import { mintSecret, openSecret } from "./secret-box.ts";
 import { type Clock, parseScopes, type Scope } from "./types.ts";
 
 /** A LevelDB sublevel (or database) with string keys and JSON values of type V. */
@@ -136,8 +136,7 @@ export async function openApiKeyStore(deps: ApiKeyStoreDeps): Promise<ApiKeyStor
     let id: string;
     do id = "k_" + randomBytes(6).toString("hex");
     while (records.has(id));
-    const secret = randomBytes(32);
-    const salt = randomBytes(16).toString("hex");
+    const { secret, salt, fingerprint, sealed } = mintSecret(masterKey, id);
     const record: ApiKeyRecord = {
       id,
       label,
@@ -153,8 +152,8 @@ export async function openApiKeyStore(deps: ApiKeyStoreDeps): Promise<ApiKeyStor
       overlapUntil: null,
       expiredObservedAt: null,
       salt,
-      fingerprint: fingerprintSecret(salt, secret),
-      sealed: sealSecret(masterKey, secret, id),
+      fingerprint,
+      sealed,
     };
     return { record, secret };
   };

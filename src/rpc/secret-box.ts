@@ -80,3 +80,23 @@ export function openSecret(masterKey: Uint8Array, sealed: SealedSecret, aad: str
 export function fingerprintSecret(salt: string, secret: Uint8Array): string {
   return createHmac("sha256", Buffer.from(salt, "hex")).update(secret).digest("hex").slice(0, 16);
 }
+
+/** A fresh secret and what is stored of it: a display fingerprint and the sealed form. */
+export interface MintedSecret {
+  secret: Buffer;
+  salt: string;
+  fingerprint: string;
+  sealed: SealedSecret;
+}
+
+/** Draws 32 CSPRNG bytes for `id` (an API key or webhook id) and seals them under `masterKey`. */
+export function mintSecret(masterKey: Uint8Array, id: string): MintedSecret {
+  const secret = randomBytes(32);
+  const salt = randomBytes(16).toString("hex");
+  return {
+    secret,
+    salt,
+    fingerprint: fingerprintSecret(salt, secret),
+    sealed: sealSecret(masterKey, secret, id),
+  };
+}

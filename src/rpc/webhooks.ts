@@ -11,7 +11,7 @@ import { WebhookError } from "./errors.ts";
 import type { MethodRegistry } from "./methods.ts";
 import type { NodeMetrics } from "./metrics.ts";
 import { params, v } from "./params.ts";
-import { fingerprintSecret, openSecret, type SealedSecret, sealSecret } from "./secret-box.ts";
+import { mintSecret, openSecret, type SealedSecret } from "./secret-box.ts";
 import type { Clock } from "./types.ts";
 import {
   abortableSleep,
@@ -110,16 +110,15 @@ export async function openWebhookService(
       const url = checkUrl(input.url, options.allowRemote ?? false);
       const events = checkEvents(input.events);
       const id = `wh_${randomBytes(6).toString("hex")}`;
-      const secret = randomBytes(32);
-      const salt = randomBytes(16).toString("hex");
+      const { secret, salt, fingerprint, sealed } = mintSecret(deps.masterKey, id);
       const record: WebhookRecord = {
         id,
         url,
         events,
         createdAt: deps.clock.now(),
         salt,
-        fingerprint: fingerprintSecret(salt, secret),
-        sealed: sealSecret(deps.masterKey, secret, id),
+        fingerprint,
+        sealed,
       };
       await deps.db.put(id, record);
       hooks.set(id, record);
