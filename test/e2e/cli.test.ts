@@ -3,7 +3,8 @@
  * chain head growing -> kill -9 -> restart keeps mining), and bad input of every kind giving one
  * line, a non-zero exit code and no written file.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../helpers/fixtures.ts";
@@ -117,7 +118,9 @@ describe("the README workflow", () => {
       },
       60_000,
       "mining after the restart",
-    );
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; node output:\n${second.output().slice(-3000)}`);
+    });
     second.child.kill("SIGTERM");
     expect(await second.exited).toBe(0);
     expect(existsSync(join(cwd, "node1/node.json"))).toBe(false);
@@ -228,6 +231,60 @@ describe("bad input", () => {
         expect(readFileSync(join(dir.path, "alice.json"), "utf8")).toBe(aliceBefore);
     });
   }
+
+  it("a busy RPC port fails with RPC_PORT_IN_USE and leaves no runtime file", {
+    timeout: 60_000,
+  }, async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
+    const port = String((busy.address() as AddressInfo).port);
+    try {
+      const r = await runCli(
+        [
+          "node",
+          "start",
+          "--data-dir",
+          "busy-port",
+          "--genesis",
+          "genesis.json",
+          "--rpc-port",
+          port,
+          "--no-p2p",
+        ],
+        {
+          cwd: dir.path,
+          env: ENV,
+        },
+      );
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`RPC_PORT_IN_USE.*${port}`));
+      expect(existsSync(join(dir.path, "busy-port/node.json"))).toBe(false);
+    } finally {
+      busy.close();
+    }
+  });
+
+  it("a node that is not running gives RPC_TRANSPORT, a malformed key file APIKEY_BAD_CREDENTIAL", {
+    timeout: 30_000,
+  }, async () => {
+    writeFileSync(join(dir.path, "bad.key"), "not-a-credential\n");
+    const good = `k_000000000000:${"ab".repeat(32)}\n`;
+    writeFileSync(join(dir.path, "good.key"), good);
+    const dead = await runCli(
+      ["rpc", "chain_getHead", "--rpc", "http://127.0.0.1:9", "--api-key-file", "good.key"],
+      { cwd: dir.path, env: ENV },
+    );
+    expect([dead.code, dead.stderr.trim().split("\n").at(-1)]).toEqual([
+      1,
+      expect.stringContaining("[RPC_TRANSPORT]"),
+    ]);
+    const bad = await runCli(
+      ["rpc", "chain_getHead", "--rpc", "http://127.0.0.1:9", "--api-key-file", "bad.key"],
+      { cwd: dir.path, env: ENV },
+    );
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain("[APIKEY_BAD_CREDENTIAL]");
+  });
 
   it("a second node on the same data dir fails with 'data dir in use' (exit 3)", {
     timeout: 60_000,
