@@ -1,7 +1,8 @@
 /** Engine implementations by genesis.consensus.type. Imported by node/ only. */
-import type { Genesis } from "../core/genesis.ts";
+import type { Genesis, Json } from "../core/genesis.ts";
 import { type ConsensusEngine, ConsensusError } from "./engine.ts";
 import { PowEngine, type PowEngineOptions } from "./pow/engine.ts";
+import { type PowGenesisOptions, powGenesisParams } from "./pow/params.ts";
 
 /** Options passed through to the engine implementations. */
 export interface EngineOptions {
@@ -17,6 +18,25 @@ export function createEngine(genesis: Genesis, options: EngineOptions = {}): Con
       throw new ConsensusError(
         "CONSENSUS_UNKNOWN_ENGINE",
         `unknown consensus type "${genesis.consensus.type}"`,
+      );
+  }
+}
+
+/** The engines a genesis can name. */
+export const ENGINE_TYPES = ["pow"] as const;
+
+/** Generic knobs of a new chain's engine parameters; each engine maps them to its own. */
+export type GenesisParamsOptions = PowGenesisOptions;
+
+/** The genesis.consensus.params of a new chain with engine `type`. */
+export function genesisParams(type: string, options: GenesisParamsOptions): Record<string, Json> {
+  switch (type) {
+    case "pow":
+      return powGenesisParams(options);
+    default:
+      throw new ConsensusError(
+        "CONSENSUS_UNKNOWN_ENGINE",
+        `unknown consensus type "${type}" (supported: ${ENGINE_TYPES.join(", ")})`,
       );
   }
 }

@@ -8,9 +8,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { targetForHashes, targetToCompact } from "../consensus/pow/difficulty.ts";
-import { defaultPowParams, powParamsToJson } from "../consensus/pow/params.ts";
-import { createEngine } from "../consensus/registry.ts";
+import { createEngine, genesisParams } from "../consensus/registry.ts";
 import { headerHash } from "../core/block.ts";
 import { buildGenesis, type Genesis } from "../core/genesis.ts";
 import { toHex } from "../core/hash.ts";
@@ -73,15 +71,16 @@ function tomlConfig(miner: { coinbase: string; hashrate: number } | undefined): 
 
 /** The genesis of a generated testnet. */
 export function testnetGenesis(o: GenerateOptions, alloc: Record<string, bigint>): Genesis {
-  const blockTimeMs = Math.round(o.blockTimeSeconds * 1000);
-  const params = defaultPowParams(blockTimeMs);
   const totalHashrate = Math.max(1, o.miners) * o.hashratePerMiner;
-  params.initialBits = targetToCompact(targetForHashes(totalHashrate * o.blockTimeSeconds));
+  const params = genesisParams(o.consensus, {
+    blockTimeMs: Math.round(o.blockTimeSeconds * 1000),
+    expectedHashesPerBlock: totalHashrate * o.blockTimeSeconds,
+  });
   return {
     chainId: o.chainId ?? 31337,
     timestamp: Date.now(),
     minFee: 1n,
-    consensus: { type: o.consensus, params: powParamsToJson(params) },
+    consensus: { type: o.consensus, params },
     alloc,
   };
 }

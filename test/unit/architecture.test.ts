@@ -87,6 +87,16 @@ describe("architecture", () => {
     expect(bad).toEqual([]);
   });
 
+  it("engine implementations are reached only through consensus/registry.ts", () => {
+    const bad = edges.filter(
+      (e) =>
+        top(e.from) !== "consensus" &&
+        e.to.startsWith("consensus/") &&
+        !["consensus/engine.ts", "consensus/registry.ts"].includes(e.to),
+    );
+    expect(bad).toEqual([]);
+  });
+
   it("nothing imports cli/", () => {
     expect(edges.filter((e) => top(e.to) === "cli" && top(e.from) !== "cli")).toEqual([]);
   });

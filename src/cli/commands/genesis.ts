@@ -1,8 +1,6 @@
 /** `chainlab genesis new`: write a genesis file. */
 import type { Command } from "commander";
-import { targetForHashes, targetToCompact } from "../../consensus/pow/difficulty.ts";
-import { defaultPowParams, powParamsToJson } from "../../consensus/pow/params.ts";
-import { createEngine } from "../../consensus/registry.ts";
+import { createEngine, ENGINE_TYPES, genesisParams } from "../../consensus/registry.ts";
 import { headerHash } from "../../core/block.ts";
 import { U64_MAX } from "../../core/encoding.ts";
 import { buildGenesis, type Genesis, genesisToJson, parseGenesis } from "../../core/genesis.ts";
@@ -26,16 +24,20 @@ export interface GenesisNewOptions {
 
 /** Builds a Genesis from `genesis new` options (shared with `dev` and the testnet generator). */
 export function genesisFromOptions(opts: GenesisNewOptions): Genesis {
-  if (opts.consensus !== "pow")
-    throw new CliError(`--consensus ${opts.consensus} is not available (supported: pow)`);
+  if (!(ENGINE_TYPES as readonly string[]).includes(opts.consensus)) {
+    throw new CliError(
+      `--consensus ${opts.consensus} is not available (supported: ${ENGINE_TYPES.join(", ")})`,
+    );
+  }
   const blockTimeMs = Math.round(parsePositive(opts.blockTime, "block-time") * 1000);
   if (blockTimeMs < 10) throw new CliError("--block-time must be at least 0.01 s");
-  const params = defaultPowParams(blockTimeMs);
-  if (opts.reward !== undefined) params.blockReward = parseAmount(opts.reward, "reward");
-  if (opts.difficulty !== undefined) {
-    const hashes = parsePositive(opts.difficulty, "difficulty");
-    params.initialBits = targetToCompact(targetForHashes(hashes));
-  }
+  const params = genesisParams(opts.consensus, {
+    blockTimeMs,
+    ...(opts.reward !== undefined ? { blockReward: parseAmount(opts.reward, "reward") } : {}),
+    ...(opts.difficulty !== undefined
+      ? { expectedHashesPerBlock: parsePositive(opts.difficulty, "difficulty") }
+      : {}),
+  });
   const alloc: Record<string, bigint> = {};
   let total = 0n;
   for (const entry of opts.alloc ?? []) {
@@ -52,7 +54,7 @@ export function genesisFromOptions(opts: GenesisNewOptions): Genesis {
     chainId: parseInteger(opts.chainId, "chain-id", 0, 0xffffffff),
     timestamp: opts.timestamp !== undefined ? parseInteger(opts.timestamp, "timestamp") : Date.now(),
     minFee: parseAmount(opts.minFee, "min-fee"),
-    consensus: { type: "pow", params: powParamsToJson(params) },
+    consensus: { type: opts.consensus, params },
     alloc,
   };
   return parseGenesis(genesisToJson(g));

@@ -94,3 +94,21 @@ export function blockReward(p: PowParams, height: number): bigint {
   const halvings = Math.floor(height / p.halvingInterval);
   return halvings >= 64 ? 0n : p.blockReward >> BigInt(halvings);
 }
+
+/** Knobs a genesis generator sets on a new PoW chain (CLI `genesis new`, testnets). */
+export interface PowGenesisOptions {
+  blockTimeMs: number;
+  /** Expected hashes per block at genesis (the initial difficulty). */
+  expectedHashesPerBlock?: number;
+  blockReward?: bigint;
+}
+
+/** The genesis.consensus.params of a new PoW chain. */
+export function powGenesisParams(o: PowGenesisOptions): Record<string, Json> {
+  const params = defaultPowParams(o.blockTimeMs);
+  if (o.expectedHashesPerBlock !== undefined) {
+    params.initialBits = targetToCompact(targetForHashes(o.expectedHashesPerBlock));
+  }
+  if (o.blockReward !== undefined) params.blockReward = o.blockReward;
+  return powParamsToJson(params);
+}
