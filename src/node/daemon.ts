@@ -65,6 +65,8 @@ export async function startDaemon(
   network?: NetworkFactory,
 ): Promise<Daemon> {
   const node = await ChainlabNode.open(config, log);
+  // We hold the data dir's lock now: a node.json left by a killed process describes nothing.
+  await rm(dataDirPaths(config.dataDir).runtime, { force: true });
   const cleanups: (() => Promise<void>)[] = [() => node.stop()];
   const stopAll = async () => {
     for (const c of cleanups.splice(0).reverse()) {
