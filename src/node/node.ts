@@ -35,6 +35,8 @@ export interface NodeConfig {
   mempool?: { maxTxs?: number; maxPerSender?: number; maxFutureGap?: number };
   engine?: EngineOptions;
   now?: () => number;
+  /** How long to retry a data dir locked by another process before failing (the daemon: 3 s). */
+  waitForLockMs?: number;
 }
 
 /** A running node's components. */
@@ -71,7 +73,7 @@ export class ChainlabNode {
   static async open(config: NodeConfig, log: Logger): Promise<ChainlabNode> {
     await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
     const engine = createEngine(config.genesis, config.engine);
-    const db = await openChainDb(join(config.dataDir, "chain"));
+    const db = await openChainDb(join(config.dataDir, "chain"), { waitForLockMs: config.waitForLockMs ?? 0 });
     let chain: Chain;
     try {
       chain = await Chain.open({

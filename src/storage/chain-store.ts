@@ -110,25 +110,38 @@ export interface TxLocation {
   index: number;
 }
 
-/** Opens LevelDB at `path`; throws StorageError STORAGE_LOCKED when another process holds it. */
-export async function openChainDb(path: string): Promise<ChainDb> {
-  const db: ChainDb = new Level<Uint8Array, Uint8Array>(path, { keyEncoding: "view", valueEncoding: "view" });
-  try {
-    await db.open();
-  } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause;
-    if (cause?.code === "LEVEL_LOCKED") {
-      throw new StorageError(
-        "STORAGE_LOCKED",
-        `data dir in use: ${path} is locked by another chainlab process`,
-      );
+/**
+ * Opens LevelDB at `path`; throws StorageError STORAGE_LOCKED when another process holds it.
+ * With `waitForLockMs`, a held lock is retried for that long first: read-only inspections
+ * (`chainlab chain head`) hold it for a moment, and must not make a starting node fail.
+ */
+export async function openChainDb(path: string, opts: { waitForLockMs?: number } = {}): Promise<ChainDb> {
+  const deadline = Date.now() + (opts.waitForLockMs ?? 0);
+  for (;;) {
+    const db: ChainDb = new Level<Uint8Array, Uint8Array>(path, {
+      keyEncoding: "view",
+      valueEncoding: "view",
+    });
+    try {
+      await db.open();
+      return db;
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause;
+      if (cause?.code !== "LEVEL_LOCKED") {
+        throw new StorageError(
+          "STORAGE_OPEN_FAILED",
+          `cannot open database at ${path}: ${(err as Error).message}`,
+        );
+      }
+      if (Date.now() >= deadline) {
+        throw new StorageError(
+          "STORAGE_LOCKED",
+          `data dir in use: ${path} is locked by another chainlab process`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    throw new StorageError(
-      "STORAGE_OPEN_FAILED",
-      `cannot open database at ${path}: ${(err as Error).message}`,
-    );
   }
-  return db;
 }
 
 /** Typed reads over the chain database. */

@@ -68,6 +68,8 @@ export async function runNode(opts: StartOptions): Promise<void> {
     {
       dataDir: opts.dataDir,
       genesis,
+      // A CLI inspection of the data dir may hold its lock for a moment.
+      waitForLockMs: 3000,
       maxBlockTxs: settings["block.max_txs"],
       mempool: { maxTxs: settings["mempool.max_txs"], maxPerSender: settings["mempool.max_per_sender"] },
       ...(beneficiary

@@ -155,6 +155,28 @@ describe("opening a data dir", () => {
     expect([second instanceof StorageError, (second as StorageError).code]).toEqual([true, "STORAGE_LOCKED"]);
   });
 
+  it("with waitForLockMs, waits for a brief holder (an inspection) to let go", async () => {
+    const dir = await tempDir();
+    defer(dir.cleanup);
+    const first = await openChainDb(dir.path);
+    setTimeout(() => void first.close(), 200);
+    const second = await openChainDb(dir.path, { waitForLockMs: 3000 });
+    defer(() => second.close());
+    expect(second.status).toBe("open");
+  });
+
+  it("with waitForLockMs, still fails with STORAGE_LOCKED when the holder stays", async () => {
+    const dir = await tempDir();
+    defer(dir.cleanup);
+    const first = await openChainDb(dir.path);
+    defer(() => first.close());
+    const started = Date.now();
+    await expect(openChainDb(dir.path, { waitForLockMs: 300 })).rejects.toMatchObject({
+      code: "STORAGE_LOCKED",
+    });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+  });
+
   it("succeeds again once the other handle is closed", async () => {
     const dir = await tempDir();
     defer(dir.cleanup);
