@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DecodeError } from "../../../src/core/errors.ts";
@@ -13,15 +12,14 @@ import {
   utf8,
   ZERO_HASH,
 } from "../../../src/core/hash.ts";
+import { readVectors } from "../../helpers/vectors.ts";
 
 interface Vector {
   message: string;
   sha256: string;
 }
 
-const vectors: Vector[] = JSON.parse(
-  readFileSync(new URL("../../../../shared/vectors/sha256-fips180.json", import.meta.url), "utf8"),
-).vectors;
+const vectors: Vector[] = readVectors<{ vectors: Vector[] }>("sha256-fips180.json").vectors;
 
 describe("sha256", () => {
   it("has the FIPS 180-2 vectors", () => {

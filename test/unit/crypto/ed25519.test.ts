@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { fromHex, toHex } from "../../../src/core/hash.ts";
@@ -10,6 +9,7 @@ import {
   verify,
   verifyReference,
 } from "../../../src/crypto/ed25519.ts";
+import { readVectors } from "../../helpers/vectors.ts";
 
 interface Vector {
   secretKey: string;
@@ -18,9 +18,7 @@ interface Vector {
   signature: string;
 }
 
-const vectors: Vector[] = JSON.parse(
-  readFileSync(new URL("../../../../shared/vectors/ed25519-rfc8032.json", import.meta.url), "utf8"),
-).vectors;
+const vectors: Vector[] = readVectors<{ vectors: Vector[] }>("ed25519-rfc8032.json").vectors;
 
 const secretKeyArb = fc.uint8Array({ minLength: 32, maxLength: 32 });
 const messageArb = fc.uint8Array({ maxLength: 256 });

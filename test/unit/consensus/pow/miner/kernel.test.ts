@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { NONCE_OFFSET, NONCE_WORD } from "../../../../../src/consensus/pow/layout.ts";
 import {
@@ -9,11 +8,12 @@ import {
   targetToWords,
 } from "../../../../../src/consensus/pow/miner/kernel.ts";
 import { compress, IV256, padMessage, splitHeader } from "../../../../../src/consensus/pow/miner/sha256.ts";
+import { readVectors } from "../../../../helpers/vectors.ts";
 
 const MAX_TARGET = (1n << 256n) - 1n;
-const vectors = JSON.parse(readFileSync("/work/shared/vectors/sha256-fips180.json", "utf8")) as {
+const vectors = readVectors<{
   vectors: { message: string; sha256: string }[];
-};
+}>("sha256-fips180.json");
 
 const hex = (words: ArrayLike<number>): string =>
   Array.from(words, (w) => (w >>> 0).toString(16).padStart(8, "0")).join("");
