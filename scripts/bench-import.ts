@@ -61,7 +61,7 @@ async function generate(dir: string): Promise<{ blocks: Block[]; bytes: Uint8Arr
       }),
     );
     if (block.txs.length !== TXS) throw new Error(`template dropped txs at block ${b}`);
-    await node.importBlock(block, "bench");
+    await node.importBlock(block, { kind: "local" });
     blocks.push(block);
     if ((b + 1) % 500 === 0)
       log(`  generated ${b + 1}/${BLOCKS} blocks (${((performance.now() - start) / 1000).toFixed(1)} s)`);
@@ -77,7 +77,7 @@ async function timeImport(dir: string, blocks: Block[]): Promise<number> {
   );
   const start = performance.now();
   for (const block of blocks) {
-    const r = await node.importBlock(block, "bench");
+    const r = await node.importBlock(block, { kind: "local" });
     if (r.status !== "head") throw new Error(`block ${block.header.height} imported as ${r.status}`);
   }
   const ms = performance.now() - start;

@@ -152,7 +152,7 @@ async function runNodeProcess(dir: string, genesisFile: string): Promise<void> {
       const block = makeBlock(node, node.mempool.selectForBlock({ maxTxs: 10_000, height }));
       const t = clockMs();
       if (cmd.announce === true) await p2p.announceBlock(block);
-      const r = await node.importBlock(block, "local");
+      const r = await node.importBlock(block, { kind: "local" });
       emit({ ev: "mined", hash: toHex(r.hash), t, txs: block.txs.length });
     } else if (cmd.op === "stop") {
       break;
@@ -308,7 +308,7 @@ async function generate(dir: string, genesis: Genesis, blocks: number, txs: numb
     for (const tx of list) node.chain.sigCache.add(txId(tx), tx.signature);
     clock += 1000;
     const block = makeBlock(node, list, clock);
-    const r = await node.importBlock(block, "bench");
+    const r = await node.importBlock(block, { kind: "local" });
     if (r.status !== "head") throw new Error(`generated block ${b} imported as ${r.status}`);
     bytes.push(encodeBlock(block));
     if ((b + 1) % 1000 === 0)
@@ -323,7 +323,7 @@ async function localImport(dir: string, genesis: Genesis, bytes: Uint8Array[]): 
   const node = await ChainlabNode.open({ dataDir: dir, genesis }, silentLogger());
   const start = performance.now();
   for (const b of bytes) {
-    const r = await node.importBlock(decodeBlock(b), "bench");
+    const r = await node.importBlock(decodeBlock(b), { kind: "local" });
     if (r.status !== "head") throw new Error(`local import: block imported as ${r.status}`);
   }
   const ms = performance.now() - start;

@@ -1,21 +1,15 @@
 /**
- * The in-memory block tree: every known header with its cumulative weight and status, the
- * children of each block, and the canonical chain up to the head. It is the ChainView engines read.
+ * The in-memory block tree: every fully executed block with its engine metadata, the children of
+ * each block, and the canonical chain up to the head. Only executed blocks are in it, so the fork
+ * choice never sees a block whose state was not checked. It is the ChainView engines read.
  */
 import type { BlockMeta, ChainView } from "../consensus/engine.ts";
 import type { Hash } from "../core/hash.ts";
-import { BlockStatus } from "../storage/schema.ts";
 import { toHex } from "./util.ts";
 
-/** A block in the tree. */
-export interface TreeNode {
-  meta: BlockMeta;
-  status: BlockStatus;
-}
-
-/** Headers by hash, children by parent, and the canonical index. */
+/** Executed blocks by hash, children by parent, and the canonical index. */
 export class BlockTree implements ChainView {
-  private readonly nodes = new Map<string, TreeNode>();
+  private readonly nodes = new Map<string, BlockMeta>();
   private readonly children = new Map<string, string[]>();
   private canonicalHashes: Hash[] = [];
   private headMeta: BlockMeta;
@@ -24,7 +18,7 @@ export class BlockTree implements ChainView {
   constructor(genesis: BlockMeta) {
     this.genesisMeta = genesis;
     this.headMeta = genesis;
-    this.add(genesis, BlockStatus.valid);
+    this.add(genesis);
     this.canonicalHashes = [genesis.hash];
   }
 
@@ -40,12 +34,12 @@ export class BlockTree implements ChainView {
     return this.nodes.size;
   }
 
-  node(hash: Hash | string): TreeNode | undefined {
-    return this.nodes.get(typeof hash === "string" ? hash : toHex(hash));
+  has(hash: Hash | string): boolean {
+    return this.nodes.has(typeof hash === "string" ? hash : toHex(hash));
   }
 
   getMeta(hash: Hash): BlockMeta | undefined {
-    return this.nodes.get(toHex(hash))?.meta;
+    return this.nodes.get(toHex(hash));
   }
 
   getCanonical(height: number): BlockMeta | undefined {
@@ -70,10 +64,14 @@ export class BlockTree implements ChainView {
     return cur;
   }
 
-  add(meta: BlockMeta, status: BlockStatus): void {
+  childrenOf(hash: Hash): BlockMeta[] {
+    return (this.children.get(toHex(hash)) ?? []).map((id) => this.nodes.get(id)!);
+  }
+
+  add(meta: BlockMeta): void {
     const id = toHex(meta.hash);
     if (this.nodes.has(id)) return;
-    this.nodes.set(id, { meta, status });
+    this.nodes.set(id, meta);
     if (meta.header.height > 0) {
       const p = toHex(meta.header.parentHash);
       const list = this.children.get(p);
@@ -82,9 +80,19 @@ export class BlockTree implements ChainView {
     }
   }
 
-  setStatus(hash: Hash, status: BlockStatus): void {
-    const n = this.nodes.get(toHex(hash));
-    if (n) n.status = status;
+  /** Removes blocks (never canonical ones) from the tree. */
+  remove(metas: readonly BlockMeta[]): void {
+    for (const meta of metas) {
+      const id = toHex(meta.hash);
+      if (!this.nodes.delete(id)) continue;
+      this.children.delete(id);
+      const p = toHex(meta.header.parentHash);
+      const list = this.children.get(p);
+      if (list === undefined) continue;
+      const rest = list.filter((c) => c !== id);
+      if (rest.length > 0) this.children.set(p, rest);
+      else this.children.delete(p);
+    }
   }
 
   /** `hash` and all its known descendants. */
@@ -94,19 +102,22 @@ export class BlockTree implements ChainView {
     while (stack.length > 0) {
       const id = stack.pop()!;
       const n = this.nodes.get(id);
-      if (n) out.push(n.meta);
+      if (n) out.push(n);
       for (const c of this.children.get(id) ?? []) stack.push(c);
     }
     return out;
   }
 
-  /** Valid-or-stored leaves (blocks without children that are not invalid). */
+  /** Blocks without children. */
   tips(): BlockMeta[] {
     const out: BlockMeta[] = [];
-    for (const [id, n] of this.nodes) {
-      if (n.status !== BlockStatus.invalid && (this.children.get(id)?.length ?? 0) === 0) out.push(n.meta);
-    }
+    for (const [id, n] of this.nodes) if ((this.children.get(id)?.length ?? 0) === 0) out.push(n);
     return out;
+  }
+
+  /** Every block, parents before children (by height). */
+  all(): BlockMeta[] {
+    return [...this.nodes.values()].sort((a, b) => a.header.height - b.header.height);
   }
 
   /** The last common ancestor of two blocks. */

@@ -1,12 +1,29 @@
 /**
- * The chain: opens the store, keeps the block tree and head state in memory, and runs the import
- * pipeline. Imports are serialized. A block that would become the head is executed first and
- * written together with the state changes, undo data, indexes and head in one atomic batch; a
- * reorg (revert to the fork point, then apply the other branch) is one batch too, so a crash at
- * any moment leaves the previous or the next consistent head, never a mix.
+ * The chain: opens the store, keeps the block tree, the engine's fork choice and the head state in
+ * memory, and runs the import pipeline. Everything is serialized in one queue.
+ *
+ * Importing a block and setting the head are separate steps (geth's InsertBlockWithoutSetHead and
+ * SetCanonical). Import validates in layers, executes the block against its parent's state and
+ * writes block, meta (with the engine's metadata) and undo in one batch; only then does the block
+ * enter the tree and the fork choice. updateHead() asks the fork choice for the head after a
+ * block, a message or a tick and moves there (revert to the fork point, apply the other branch) in
+ * one batch. A crash between the two leaves the previous head, and opening moves to the fork
+ * choice's head again. Memory changes only after a batch is durable.
+ *
+ * Blame: a block hash is remembered as invalid only for failures that follow from the header
+ * (the header commits to the body through the tx root and the engine's fields). A body that does
+ * not match its header is the sender's fault; blocks refused for reasons of our own head, clock
+ * or storage are never remembered.
  */
 import type { Logger } from "pino";
-import type { BlockMeta, ChainView, ConsensusEngine } from "../consensus/engine.ts";
+import type {
+  BlockMeta,
+  ChainStatus,
+  ChainView,
+  Checkpoint,
+  ConsensusEngine,
+  ForkChoice,
+} from "../consensus/engine.ts";
 import { ConsensusError } from "../consensus/engine.ts";
 import type { Account } from "../core/account.ts";
 import { type Block, decodeBlock, encodeBlock, headerHash } from "../core/block.ts";
@@ -15,16 +32,17 @@ import { buildGenesis, type Genesis } from "../core/genesis.ts";
 import { bytesEqual, type Hash, toHex } from "../core/hash.ts";
 import { LtHash } from "../core/lthash.ts";
 import { MemoryState, StateOverlay } from "../core/state.ts";
-import type { TxRules } from "../core/tx.ts";
+import { type TxRules, txId } from "../core/tx.ts";
+import { encodeUndo } from "../core/undo.ts";
 import type { ChainStore } from "../storage/chain-store.ts";
 import { StorageError } from "../storage/errors.ts";
 import { BlockStatus } from "../storage/schema.ts";
 import { BlockTree } from "./block-tree.ts";
-import { HeadSwitcher } from "./head-switch.ts";
-import { OrphanPool } from "./orphans.ts";
+import { type Execution, HeadSwitcher } from "./head-switch.ts";
+import { type OrphanLimits, OrphanPool } from "./orphans.ts";
 import { SignatureCache } from "./signature-cache.ts";
 import { type TemplateArgs, TemplateBuilder } from "./template.ts";
-import { verifyBlockStateless } from "./validate.ts";
+import { verifyBlockSignatures, verifyBodyMatchesHeader, verifyBodyRules } from "./validate.ts";
 
 /** A change of head, as listeners (mempool, p2p, RPC, metrics) see it. */
 export interface HeadChange {
@@ -36,11 +54,25 @@ export interface HeadChange {
 
 /** The outcome of importing one block. */
 export interface ImportResult {
+  /** head: the block is the new head; side: stored and executed, not the head. */
   status: "head" | "side" | "duplicate" | "orphan";
   hash: Hash;
   height: number;
   /** For an orphan: the earliest ancestor the node lacks (to fetch from peers). */
   missingParent?: Hash;
+}
+
+/** Where a block comes from, for the checks that depend on it. */
+export interface ImportOptions {
+  /** The peer that sent it (orphan pool shares), or "local". */
+  peer?: string;
+  /**
+   * We asked for it (sync or an ancestor fetch from a peer that claimed a better chain): the
+   * fork choice's low-work filter does not apply, as Bitcoin Core processes requested blocks.
+   */
+  requested?: boolean;
+  /** Its encoded size, if the caller has it (orphan pool accounting). */
+  bytes?: number;
 }
 
 /** Dependencies of a chain. */
@@ -50,12 +82,13 @@ export interface ChainDeps {
   genesis: Genesis;
   log: Logger;
   now?: () => number;
-  orphanLimit?: number;
-  /** Fork depth up to which side blocks are executed before they are stored (default 64; 0 = never). */
-  sideCheckDepth?: number;
+  orphanLimits?: Partial<OrphanLimits>;
 }
 
-/** The node's chain: block tree, head state and the import pipeline. */
+/** Most header-invalid block hashes remembered. */
+const INVALID_CACHE_SIZE = 10_000;
+
+/** The node's chain: block tree, fork choice, head state and the import pipeline. */
 export class Chain {
   readonly store: ChainStore;
   readonly engine: ConsensusEngine;
@@ -65,15 +98,25 @@ export class Chain {
   readonly genesisHash: Hash;
   readonly sigCache = new SignatureCache();
   readonly orphans: OrphanPool;
+  readonly forkChoice: ForkChoice;
   private acc: LtHash;
   private readonly log: Logger;
   private readonly now: () => number;
   private readonly listeners = new Set<(c: HeadChange) => void>();
+  private readonly finalityListeners = new Set<(c: Checkpoint) => void>();
   private readonly invalid = new Set<string>();
   private queue: Promise<unknown> = Promise.resolve();
   private readonly switcher: HeadSwitcher;
+  private lastFinalized: Checkpoint;
 
-  private constructor(deps: ChainDeps, tree: BlockTree, state: MemoryState, acc: LtHash, genesisHash: Hash) {
+  private constructor(
+    deps: ChainDeps,
+    tree: BlockTree,
+    state: MemoryState,
+    acc: LtHash,
+    genesisHash: Hash,
+    stored: BlockMeta[],
+  ) {
     this.store = deps.store;
     this.engine = deps.engine;
     this.log = deps.log.child({ module: "chain" });
@@ -82,32 +125,42 @@ export class Chain {
     this.state = state;
     this.acc = acc;
     this.genesisHash = genesisHash;
-    this.orphans = new OrphanPool(deps.orphanLimit);
+    this.orphans = new OrphanPool(deps.orphanLimits);
     this.rules = {
       chainId: deps.genesis.chainId,
       genesisHash,
       minFee: deps.genesis.minFee,
       engineKinds: deps.engine.txKinds,
     };
-    this.switcher = new HeadSwitcher(this.store, this.engine, this.tree, this.log, deps.sideCheckDepth);
+    this.switcher = new HeadSwitcher(this.store, this.engine, this.tree, this.log);
+    this.forkChoice = deps.engine.createForkChoice(tree, { head: tree.head(), blocks: stored });
+    this.lastFinalized = this.forkChoice.finalized();
   }
 
   /** Opens the chain in `deps.store`, writing genesis on first use and recovering the head. */
   static async open(deps: ChainDeps): Promise<Chain> {
     const g = buildGenesis(deps.genesis, deps.engine.genesisFields(), (s) => deps.engine.genesisState(s));
     const genesisHash = headerHash(g.block.header);
-    const genesisMeta: BlockMeta = { hash: genesisHash, header: g.block.header, weight: 0n };
+    const genesisMeta: BlockMeta = {
+      hash: genesisHash,
+      header: g.block.header,
+      engineMeta: deps.engine.genesisMeta(),
+    };
     const stored = await deps.store.getGenesisHash();
     if (stored === undefined) {
-      const batch = deps.store
+      await deps.store
         .batch()
         .putGenesis(genesisHash)
         .putBlock(genesisHash, encodeBlock(g.block))
-        .putMeta(genesisHash, { status: BlockStatus.valid, weight: 0n, header: g.block.header })
+        .putMeta(genesisHash, {
+          status: BlockStatus.valid,
+          engineMeta: genesisMeta.engineMeta,
+          header: g.block.header,
+        })
         .putCanonical(0, genesisHash)
         .putStateChanges(g.changes)
-        .putHead(genesisHash, g.acc.toBytes());
-      await batch.write();
+        .putHead(genesisHash, g.acc.toBytes())
+        .write();
     } else if (!bytesEqual(stored, genesisHash)) {
       throw new GenesisError(
         "GENESIS_MISMATCH",
@@ -115,9 +168,19 @@ export class Chain {
       );
     }
     const tree = new BlockTree(genesisMeta);
+    // Only executed blocks enter the tree; records of older data dirs (unexecuted or invalid side
+    // blocks) are skipped. Parents go before children, and a block whose parent is missing stays out.
+    const loaded: BlockMeta[] = [];
     for await (const { hash, meta } of deps.store.metas()) {
-      if (meta.header.height === 0) continue;
-      tree.add({ hash, header: meta.header, weight: meta.weight }, meta.status);
+      if (meta.header.height === 0 || meta.status !== BlockStatus.valid) continue;
+      loaded.push({ hash, header: meta.header, engineMeta: meta.engineMeta });
+    }
+    loaded.sort((a, b) => a.header.height - b.header.height);
+    const blocks: BlockMeta[] = [];
+    for (const meta of loaded) {
+      if (!tree.has(meta.header.parentHash)) continue;
+      tree.add(meta);
+      blocks.push(meta);
     }
     const head = await deps.store.getHead();
     if (head === undefined) throw new StorageError("STORAGE_CORRUPT", "database has a genesis but no head");
@@ -156,9 +219,11 @@ export class Chain {
     if (!bytesEqual(acc.root(), headMeta.header.stateRoot)) {
       throw new StorageError("STORAGE_CORRUPT", "stored state does not match the head's state root");
     }
-    const chain = new Chain(deps, tree, state, acc, genesisHash);
+    const chain = new Chain(deps, tree, state, acc, genesisHash, blocks);
+    // A crash between a block's import and the head update leaves the old head on disk.
+    await chain.setHeadFromForkChoice(undefined);
     chain.log.info(
-      { height: headMeta.header.height, hash: toHex(head.hash), blocks: tree.size },
+      { height: chain.head().header.height, hash: toHex(chain.head().hash), blocks: tree.size },
       "chain opened",
     );
     return chain;
@@ -171,6 +236,22 @@ export class Chain {
 
   head(): BlockMeta {
     return this.tree.head();
+  }
+
+  /** The fork choice's finalized checkpoint. */
+  finalized(): Checkpoint {
+    return this.forkChoice.finalized();
+  }
+
+  /** Our head as peers see it in the status message. */
+  status(): ChainStatus {
+    const head = this.tree.head();
+    return {
+      headHash: head.hash,
+      headHeight: head.header.height,
+      finalized: this.forkChoice.finalized(),
+      weight: this.forkChoice.weightOf(head),
+    };
   }
 
   getAccount(address: Uint8Array): Account {
@@ -186,6 +267,12 @@ export class Chain {
   onHeadChange(listener: (c: HeadChange) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Subscribes to a newly finalized checkpoint. */
+  onFinalized(listener: (c: Checkpoint) => void): () => void {
+    this.finalityListeners.add(listener);
+    return () => this.finalityListeners.delete(listener);
   }
 
   async getBlock(hash: Hash): Promise<Block | undefined> {
@@ -211,10 +298,15 @@ export class Chain {
     return { blockHash: loc.blockHash, height: meta.header.height, index: loc.index };
   }
 
-  /** True when the block is known (stored, valid or invalid). */
+  /** True when the block is known: executed, pooled as an orphan, or known invalid by its header. */
   hasBlock(hash: Hash): boolean {
     const id = toHex(hash);
-    return this.tree.node(id) !== undefined || this.invalid.has(id) || this.orphans.has(id);
+    return this.tree.has(id) || this.invalid.has(id) || this.orphans.has(id);
+  }
+
+  /** True when the block's header is known to be invalid. */
+  isKnownInvalid(hash: Hash): boolean {
+    return this.invalid.has(toHex(hash));
   }
 
   /** A block template on the head with the given candidate txs (invalid ones are skipped). */
@@ -236,127 +328,249 @@ export class Chain {
   }
 
   /** Imports a block (serialized with every other import). Throws a typed error if invalid. */
-  importBlock(block: Block): Promise<ImportResult> {
-    const run = this.queue.then(() => this.importChain(block));
+  importBlock(block: Block, options: ImportOptions = {}): Promise<ImportResult> {
+    return this.enqueue(() => this.importChain(block, options));
+  }
+
+  /** Hands an engine message to the fork choice, then updates the head. */
+  onEngineMessage(message: unknown): Promise<void> {
+    return this.enqueue(async () => {
+      this.forkChoice.onMessage(message);
+      await this.updateHeadNow();
+    });
+  }
+
+  /** Advances the fork choice's clock, then updates the head. */
+  tick(now: number = this.now()): Promise<void> {
+    return this.enqueue(async () => {
+      this.forkChoice.onTick(now);
+      await this.updateHeadNow();
+    });
+  }
+
+  /** Moves the head to the fork choice's head (in the queue). */
+  updateHead(): Promise<void> {
+    return this.enqueue(() => this.updateHeadNow());
+  }
+
+  private enqueue<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(job);
     this.queue = run.catch(() => {});
     return run;
   }
 
-  /** Imports `block`, then any orphans that were waiting for it. */
-  private async importChain(block: Block): Promise<ImportResult> {
-    const result = await this.importOne(block);
-    if (result.status === "head" || result.status === "side") {
+  /** Imports `block`, then any orphans that were waiting for it, then updates the head. */
+  private async importChain(block: Block, options: ImportOptions): Promise<ImportResult> {
+    const first = await this.importOne(block, options);
+    let result: ImportResult = first.result;
+    let known = first.exec;
+    if (result.status === "side") {
       const pending = this.orphans.takeChildren(result.hash);
       while (pending.length > 0) {
         const child = pending.shift()!;
         try {
-          const r = await this.importOne(child);
-          if (r.status === "head" || r.status === "side") pending.push(...this.orphans.takeChildren(r.hash));
+          const r = await this.importOne(child.block, { peer: child.peer, requested: options.requested });
+          if (r.result.status === "side") {
+            pending.push(...this.orphans.takeChildren(r.result.hash));
+            known = r.exec;
+          }
         } catch (err) {
-          this.log.debug({ err: describeError(err) }, "orphan rejected");
+          this.log.debug({ err: describeError(err) }, "orphan refused");
         }
       }
+      const moved = await this.setHeadFromForkChoice(known);
+      if (moved && bytesEqual(this.head().hash, result.hash)) result = { ...result, status: "head" };
     }
     return result;
   }
 
-  private async importOne(block: Block): Promise<ImportResult> {
-    const hash = headerHash(block.header);
+  private async importOne(
+    block: Block,
+    options: ImportOptions,
+  ): Promise<{ result: ImportResult; exec?: Execution }> {
+    const { header } = block;
+    const hash = headerHash(header);
     const id = toHex(hash);
-    const height = block.header.height;
-    const known = this.tree.node(id);
-    if (known !== undefined) {
-      if (known.status === BlockStatus.invalid)
-        throw new BlockError("BLOCK_KNOWN_INVALID", "block is known to be invalid");
-      return { status: "duplicate", hash, height };
-    }
+    const height = header.height;
+    if (this.tree.has(id)) return { result: { status: "duplicate", hash, height } };
     if (this.invalid.has(id)) throw new BlockError("BLOCK_KNOWN_INVALID", "block is known to be invalid");
-    const parent = this.tree.node(block.header.parentHash);
+    const now = this.now();
+    const parent = this.tree.getMeta(header.parentHash);
     if (parent === undefined) {
-      // A rejected block is never added to the tree: without this its children would wait in the
-      // orphan pool and name the invalid block as the missing parent to fetch.
-      if (this.invalid.has(toHex(block.header.parentHash))) {
+      if (this.invalid.has(toHex(header.parentHash))) {
         this.rememberInvalid(id);
         throw new BlockError("BLOCK_INVALID_ANCESTOR", "block descends from an invalid block");
       }
-      this.orphans.add(block, id);
-      return { status: "orphan", hash, height, missingParent: this.orphans.rootParent(block) };
+      // Checked before pooling: the seal (so orphans cost work) and the body (so a mutated copy
+      // never holds an honest block's place in the pool).
+      this.headerCheck(id, () => this.engine.verifyHeaderIntrinsic(header, now));
+      verifyBodyMatchesHeader(block, this.engine);
+      if (this.orphans.has(id))
+        return { result: { status: "orphan", hash, height, missingParent: this.orphans.rootParent(block) } };
+      const bytes = options.bytes ?? encodeBlock(block).length;
+      if (!this.orphans.add(block, bytes, options.peer, id)) {
+        throw new BlockError("BLOCK_ORPHAN_POOL_FULL", `orphan of ${bytes} bytes does not fit the pool`);
+      }
+      return { result: { status: "orphan", hash, height, missingParent: this.orphans.rootParent(block) } };
     }
-    if (parent.status === BlockStatus.invalid) {
+    if (height !== parent.header.height + 1) {
       this.rememberInvalid(id);
-      throw new BlockError("BLOCK_INVALID_ANCESTOR", "block descends from an invalid block");
-    }
-    try {
-      verifyBlockStateless(block, parent.meta, {
-        engine: this.engine,
-        rules: this.rules,
-        view: this.tree,
-        now: this.now(),
-        sigCache: this.sigCache,
+      throw new BlockError("BLOCK_BAD_HEIGHT", `height ${height}, parent is at ${parent.header.height}`, {
+        got: height,
+        expected: parent.header.height + 1,
       });
+    }
+    this.verifyDescendsFromFinalized(parent);
+    if (options.requested !== true) {
+      const refused = this.forkChoice.admits(parent, header);
+      if (refused !== undefined) throw refused;
+    }
+    this.headerCheck(id, () => this.engine.verifyHeader(header, parent, this.tree, now));
+    // The sender's fault if the body is not the header's: the hash stays innocent.
+    verifyBodyMatchesHeader(block, this.engine);
+    // From here on the body is the one the header commits to: any failure is the block's.
+    const ids = block.txs.map(txId);
+    let exec: Execution;
+    let parentState: Awaited<ReturnType<HeadSwitcher["stateAt"]>>;
+    try {
+      verifyBodyRules(block, ids, { engine: this.engine, rules: this.rules, view: this.tree });
+      parentState = await this.switcher.stateAt(parent, { state: this.state, acc: this.acc });
+      const done = this.switcher.execute(block, parent, parentState.state, parentState.acc);
+      const badRoot = done instanceof BlockError && done.code === "BLOCK_BAD_STATE_ROOT";
+      if (done instanceof ChainlabError && !badRoot) throw done;
+      // Signatures after the state checks: a block of unfunded senders fails execution at its
+      // first tx, unverified. A wrong state root is reported after them (the more specific error).
+      verifyBlockSignatures(block, ids, { rules: this.rules, sigCache: this.sigCache });
+      if (done instanceof ChainlabError) throw done;
+      exec = { ...done, hash, block };
     } catch (err) {
-      // A timestamp too far in the future may become valid later: do not remember it as invalid.
-      if (!(err instanceof ConsensusError && err.code === "BLOCK_TIMESTAMP_IN_FUTURE"))
-        this.rememberInvalid(id);
+      if (err instanceof ChainlabError && err.senderAtFault) this.rememberInvalid(id);
       throw err;
     }
-    const meta: BlockMeta = {
-      hash,
-      header: block.header,
-      weight: parent.meta.weight + this.engine.blockWeight(block.header),
-    };
-    const head = this.tree.head();
-    if (this.engine.compareHeads(meta, head, this.tree) <= 0) {
-      // Not the new head: execute it against its parent's state anyway, so that a side block
-      // with a bad state root or bad txs is rejected here and never reaches storage.
-      const check = await this.switcher.verifySide(meta, block, { state: this.state, acc: this.acc });
-      if (check instanceof ChainlabError) {
-        this.rememberInvalid(id);
-        throw check;
-      }
-      const status = check === "checked" ? BlockStatus.valid : BlockStatus.stored;
-      await this.store
-        .batch()
-        .putBlock(hash, encodeBlock(block))
-        .putMeta(hash, { status, weight: meta.weight, header: block.header })
-        .write();
-      this.tree.add(meta, status);
-      this.log.debug({ height, hash: id, checked: check === "checked" }, "stored side block");
-      return { status: "side", hash, height };
+    const meta: BlockMeta = { hash, header, engineMeta: exec.engineMeta };
+    await this.store
+      .batch()
+      .putBlock(hash, options.bytes !== undefined ? encodeBlock(block) : encodeBlock(block))
+      .putMeta(hash, { status: BlockStatus.valid, engineMeta: exec.engineMeta, header })
+      .putUndo(hash, encodeUndo(exec.changes))
+      .write();
+    this.tree.add(meta);
+    this.forkChoice.onBlock(meta);
+    this.switcher.rememberSide(exec, parentState);
+    this.log.debug({ height, hash: id, txs: block.txs.length }, "stored block");
+    return { result: { status: "side", hash, height }, exec };
+  }
+
+  /** Runs a header check; a failure that follows from the header marks the hash invalid. */
+  private headerCheck(id: string, check: () => void): void {
+    try {
+      check();
+    } catch (err) {
+      if (err instanceof ChainlabError && err.senderAtFault) this.rememberInvalid(id);
+      throw err;
     }
-    const outcome = await this.switcher.switchTo(meta, block, { state: this.state, acc: this.acc });
-    if (outcome.kind === "invalid") {
-      if (outcome.newBlockInvalid) this.rememberInvalid(id);
-      throw outcome.error;
-    }
-    this.state.apply(outcome.netChanges);
-    this.acc = outcome.acc;
-    const change: HeadChange = {
-      head: meta,
-      previous: head,
-      connected: outcome.connected,
-      disconnected: outcome.disconnected,
-    };
-    if (outcome.disconnected.length > 0) {
-      this.log.info(
-        { height, hash: id, depth: outcome.disconnected.length, forkHeight: outcome.forkHeight },
-        "reorganized to a heavier branch",
+  }
+
+  /** Refuses a block whose parent does not descend from the finalized checkpoint. */
+  private verifyDescendsFromFinalized(parent: BlockMeta): void {
+    const fin = this.forkChoice.finalized();
+    const at = this.tree.ancestorAt(parent, fin.height);
+    if (at === undefined || !bytesEqual(at.hash, fin.hash)) {
+      throw new ConsensusError(
+        "BLOCK_NOT_FINALIZED_DESCENDANT",
+        `block does not descend from the finalized block at height ${fin.height}`,
+        { finalizedHeight: fin.height, finalizedHash: toHex(fin.hash) },
       );
-    } else {
-      this.log.debug({ height, hash: id, txs: block.txs.length }, "imported block");
     }
-    for (const l of this.listeners) {
-      try {
-        l(change);
-      } catch (err) {
-        this.log.error({ err: describeError(err) }, "head listener failed");
+  }
+
+  private async updateHeadNow(): Promise<void> {
+    await this.setHeadFromForkChoice(undefined);
+  }
+
+  /** Moves the head to the fork choice's head; true when it moved. Prunes below new finality. */
+  private async setHeadFromForkChoice(known: Execution | undefined): Promise<boolean> {
+    const target = this.forkChoice.getHead();
+    const previous = this.tree.head();
+    let moved = false;
+    if (!bytesEqual(target.hash, previous.hash)) {
+      const fin = this.forkChoice.finalized();
+      const fork = this.tree.forkPoint(previous, target);
+      if (fork.header.height < fin.height && previous.header.height >= fin.height) {
+        this.log.error(
+          { forkHeight: fork.header.height, finalizedHeight: fin.height },
+          "fork choice asked for a reorg past finality; keeping the head",
+        );
+      } else {
+        const outcome = await this.switcher.switchTo(target, { state: this.state, acc: this.acc }, known);
+        this.state.apply(outcome.netChanges);
+        this.acc = outcome.acc;
+        this.tree.setHead(target, outcome.forkHeight + 1, outcome.branch);
+        moved = true;
+        const change: HeadChange = {
+          head: target,
+          previous,
+          connected: outcome.connected,
+          disconnected: outcome.disconnected,
+        };
+        if (outcome.disconnected.length > 0) {
+          this.log.info(
+            {
+              height: target.header.height,
+              hash: toHex(target.hash),
+              depth: outcome.disconnected.length,
+              forkHeight: outcome.forkHeight,
+            },
+            "reorganized to the fork choice's head",
+          );
+        } else {
+          this.log.debug({ height: target.header.height, hash: toHex(target.hash) }, "new head");
+        }
+        for (const l of this.listeners) {
+          try {
+            l(change);
+          } catch (err) {
+            this.log.error({ err: describeError(err) }, "head listener failed");
+          }
+        }
       }
     }
-    return { status: "head", hash, height };
+    await this.pruneIfFinalized();
+    return moved;
+  }
+
+  /** After finality moves: drops every block that does not descend from it, memory after disk. */
+  private async pruneIfFinalized(): Promise<void> {
+    const fin = this.forkChoice.finalized();
+    if (bytesEqual(fin.hash, this.lastFinalized.hash)) return;
+    this.lastFinalized = fin;
+    const keep = new Set(this.tree.descendants(fin.hash).map((m) => toHex(m.hash)));
+    for (let cur = this.tree.getMeta(fin.hash); cur !== undefined && cur.header.height > 0; ) {
+      cur = this.tree.getMeta(cur.header.parentHash);
+      if (cur) keep.add(toHex(cur.hash));
+    }
+    keep.add(toHex(this.tree.genesis().hash));
+    const dead = this.tree.all().filter((m) => !keep.has(toHex(m.hash)));
+    if (dead.length > 0) {
+      const batch = this.store.batch();
+      for (const m of dead) batch.delBlock(m.hash).delMeta(m.hash).delUndo(m.hash);
+      await batch.write();
+      this.tree.remove(dead);
+      this.log.info({ finalizedHeight: fin.height, pruned: dead.length }, "pruned branches below finality");
+    }
+    this.forkChoice.prune(fin, dead);
+    for (const l of this.finalityListeners) {
+      try {
+        l(fin);
+      } catch (err) {
+        this.log.error({ err: describeError(err) }, "finality listener failed");
+      }
+    }
   }
 
   private rememberInvalid(id: string): void {
-    if (this.invalid.size >= 10_000) this.invalid.delete(this.invalid.values().next().value as string);
+    if (this.invalid.size >= INVALID_CACHE_SIZE)
+      this.invalid.delete(this.invalid.values().next().value as string);
     this.invalid.add(id);
   }
 

@@ -1,17 +1,21 @@
 /** Executes a block on a state overlay: transactions, then the engine's effects. */
-import type { ChainView, ConsensusEngine } from "../consensus/engine.ts";
+import type { BlockMeta, ChainView, ConsensusEngine } from "../consensus/engine.ts";
 import type { Block } from "../core/block.ts";
 import { BlockError, ChainlabError } from "../core/errors.ts";
 import type { StateOverlay } from "../core/state.ts";
 import { applyTx } from "../core/state-transition.ts";
 
-/** Applies every tx and the engine effects; throws BlockError BLOCK_BAD_TX naming the failing tx. */
+/**
+ * Applies every tx and the engine effects; throws BlockError BLOCK_BAD_TX naming the failing tx.
+ * Returns the block's engine metadata.
+ */
 export function executeBlock(
   block: Block,
   state: StateOverlay,
   engine: ConsensusEngine,
   view: ChainView,
-): void {
+  parent: BlockMeta,
+): Uint8Array {
   let fees = 0n;
   const height = block.header.height;
   const engineTx = engine.applyEngineTx.bind(engine);
@@ -25,5 +29,5 @@ export function executeBlock(
       throw err;
     }
   });
-  engine.applyBlock(block, state, { view, fees });
+  return engine.applyBlock(block, state, { view, parent, fees });
 }

@@ -1,14 +1,15 @@
 /**
- * Moving the head to a heavier block: revert the current branch down to the fork point with undo
- * data, execute the new branch block by block (checking each state root), and write everything in
- * one batch. Nothing in memory changes here; the caller applies the returned net changes after
- * the batch is durable. A block that fails execution is marked invalid with its descendants.
+ * Block execution against any executed block's state, and moving the head. The state of a block
+ * off the head comes from reverting the head's state to the fork point with undo data, then
+ * replaying the branch; the state after the last executed side block is cached, so a side branch
+ * that grows block by block costs one execution per block. Moving the head writes the canonical
+ * index, tx index, state changes and head pointer in one batch; nothing in memory changes here,
+ * the caller applies the returned net changes after the batch is durable.
  */
 import type { Logger } from "pino";
 import type { BlockMeta, ConsensusEngine } from "../consensus/engine.ts";
-import { ConsensusError } from "../consensus/engine.ts";
-import { type Block, decodeBlock, encodeBlock } from "../core/block.ts";
-import { BlockError, ChainlabError } from "../core/errors.ts";
+import { type Block, decodeBlock } from "../core/block.ts";
+import { BlockError, ChainlabError, DecodeError } from "../core/errors.ts";
 import { bytesEqual, toHex } from "../core/hash.ts";
 import type { LtHash } from "../core/lthash.ts";
 import { type StateChange, StateOverlay, type StateReader, updateLtHash } from "../core/state.ts";
@@ -16,103 +17,104 @@ import { txId } from "../core/tx.ts";
 import { decodeUndo, encodeUndo } from "../core/undo.ts";
 import type { ChainStore } from "../storage/chain-store.ts";
 import { StorageError } from "../storage/errors.ts";
-import { BlockStatus } from "../storage/schema.ts";
 import type { BlockTree } from "./block-tree.ts";
 import { executeBlock } from "./execute.ts";
 
-/** Default fork depth up to which side blocks are executed before storage (deeper: checked if their branch wins). */
-export const MAX_SIDE_CHECK_DEPTH = 64;
+/** A block's execution: its state changes against its parent, and its engine metadata. */
+export interface Execution {
+  hash: Uint8Array;
+  changes: StateChange[];
+  engineMeta: Uint8Array;
+  /** The state commitment after the block. */
+  acc: LtHash;
+  /** The executed block (saves a read when the head moves to it). */
+  block?: Block;
+}
 
 /** The result of a head switch. */
-export type SwitchOutcome =
-  | {
-      kind: "switched";
-      netChanges: StateChange[];
-      acc: LtHash;
-      connected: Block[];
-      disconnected: Block[];
-      forkHeight: number;
-    }
-  | { kind: "invalid"; error: ChainlabError; newBlockInvalid: boolean };
+export interface SwitchOutcome {
+  netChanges: StateChange[];
+  acc: LtHash;
+  connected: Block[];
+  disconnected: Block[];
+  forkHeight: number;
+  branch: BlockMeta[];
+}
 
-/** Executes reorgs and extensions of the canonical chain. */
+/** The head state the chain holds in memory. */
+export interface HeadState {
+  state: StateReader;
+  acc: LtHash;
+}
+
+/** Executes blocks on any branch and moves the head. */
 export class HeadSwitcher {
   private readonly store: ChainStore;
   private readonly engine: ConsensusEngine;
   private readonly tree: BlockTree;
-  private readonly log: Logger;
   private sideCache: { hash: Uint8Array; headHash: Uint8Array; state: StateOverlay; acc: LtHash } | undefined;
 
-  private readonly sideCheckDepth: number;
-
-  constructor(
-    store: ChainStore,
-    engine: ConsensusEngine,
-    tree: BlockTree,
-    log: Logger,
-    sideCheckDepth = MAX_SIDE_CHECK_DEPTH,
-  ) {
-    this.sideCheckDepth = sideCheckDepth;
+  constructor(store: ChainStore, engine: ConsensusEngine, tree: BlockTree, _log: Logger) {
     this.store = store;
     this.engine = engine;
     this.tree = tree;
-    this.log = log;
   }
 
-  private async loadBlock(meta: BlockMeta): Promise<Block> {
+  /** A stored block; a missing or undecodable record is our storage's fault (STORAGE_CORRUPT). */
+  async loadBlock(meta: BlockMeta): Promise<Block> {
     const bytes = await this.store.getBlock(meta.hash);
     if (bytes === undefined)
       throw new StorageError("STORAGE_CORRUPT", `block ${toHex(meta.hash)} is missing`);
-    return decodeBlock(bytes);
+    try {
+      return decodeBlock(bytes);
+    } catch (err) {
+      if (err instanceof DecodeError) {
+        throw new StorageError(
+          "STORAGE_CORRUPT",
+          `stored block ${toHex(meta.hash)} does not decode: ${err.message}`,
+        );
+      }
+      throw err;
+    }
   }
 
   /**
-   * Executes a block that will not become the head against its parent's state, without writing
-   * anything, so a side block with a bad state root (or txs) is rejected before it is stored.
-   * The parent state comes from reverting the canonical chain to the fork point and replaying the
-   * side branch; the state after the last checked side block is cached, so a side branch that
-   * grows block by block costs one execution per block. Returns "unchecked" for forks deeper than
-   * the configured depth (those blocks are checked when their branch becomes the heaviest).
+   * The state after `parent` (an executed block), as an overlay on the head state. Reverts the
+   * head to the fork point and replays the branch, unless the cached side state is `parent`'s.
    */
-  async verifySide(
-    target: BlockMeta,
-    newBlock: Block,
-    base: { state: StateReader; acc: LtHash },
-  ): Promise<ChainlabError | "checked" | "unchecked"> {
+  async stateAt(parent: BlockMeta, base: HeadState): Promise<{ state: StateOverlay; acc: LtHash }> {
     const head = this.tree.head();
-    let state: StateOverlay;
-    let acc: LtHash;
+    if (bytesEqual(parent.hash, head.hash))
+      return { state: new StateOverlay(base.state), acc: base.acc.clone() };
     const cached = this.sideCache;
-    if (
-      cached &&
-      bytesEqual(cached.headHash, head.hash) &&
-      bytesEqual(cached.hash, target.header.parentHash)
-    ) {
-      state = new StateOverlay(cached.state);
-      acc = cached.acc.clone();
-    } else {
-      const fork = this.tree.forkPoint(head, target);
-      const depth = head.header.height - fork.header.height + (target.header.height - fork.header.height);
-      if (depth > this.sideCheckDepth) return "unchecked";
-      state = new StateOverlay(base.state);
-      acc = base.acc.clone();
-      await this.revertTo(fork, head, state, acc);
-      for (const meta of this.tree.branch(fork, target)) {
-        if (meta === target) break;
-        const outcome = this.executeOn(await this.loadBlock(meta), state, acc);
-        if (outcome instanceof ChainlabError) {
-          await this.markInvalid(meta, false);
-          return new BlockError(
-            "BLOCK_INVALID_ANCESTOR",
-            `side branch block ${meta.header.height} is invalid: ${outcome.message}`,
-          );
-        }
-      }
+    if (cached && bytesEqual(cached.headHash, head.hash) && bytesEqual(cached.hash, parent.hash)) {
+      return { state: new StateOverlay(cached.state), acc: cached.acc.clone() };
     }
-    const outcome = this.executeOn(newBlock, state, acc);
-    if (outcome instanceof ChainlabError) return outcome;
-    this.sideCache = { hash: target.hash, headHash: head.hash, state, acc };
-    return "checked";
+    const fork = this.tree.forkPoint(head, parent);
+    const state = new StateOverlay(base.state);
+    const acc = base.acc.clone();
+    await this.revertTo(fork, head, state, acc);
+    for (const meta of this.tree.branch(fork, parent)) {
+      const block = await this.loadBlock(meta);
+      const parentMeta = this.tree.getMeta(block.header.parentHash)!;
+      const done = this.execute(block, parentMeta, state, acc);
+      if (done instanceof ChainlabError) {
+        throw new StorageError(
+          "STORAGE_CORRUPT",
+          `stored block ${toHex(meta.hash)} no longer executes: ${done.message}`,
+        );
+      }
+      this.applyTo(done, state, acc);
+    }
+    return { state, acc };
+  }
+
+  /** Remembers the state after a side block, so its child executes without a replay. */
+  rememberSide(exec: Execution, parentState: { state: StateOverlay; acc: LtHash }): void {
+    const state = new StateOverlay(parentState.state);
+    const acc = parentState.acc.clone();
+    this.applyTo(exec, state, acc);
+    this.sideCache = { hash: exec.hash, headHash: this.tree.head().hash, state, acc };
   }
 
   /** Applies undo data from `head` down to `fork` onto `state` and `acc`. */
@@ -121,7 +123,14 @@ export class HeadSwitcher {
       const undoBytes = await this.store.getUndo(meta.hash);
       if (undoBytes === undefined)
         throw new StorageError("STORAGE_CORRUPT", `undo of ${toHex(meta.hash)} is missing`);
-      const undo = decodeUndo(undoBytes);
+      let undo: StateChange[];
+      try {
+        undo = decodeUndo(undoBytes);
+      } catch (err) {
+        if (err instanceof DecodeError)
+          throw new StorageError("STORAGE_CORRUPT", `undo of ${toHex(meta.hash)} does not decode`);
+        throw err;
+      }
       for (const c of undo) {
         if (c.prior === undefined) state.delete(c.key);
         else state.put(c.key, c.prior);
@@ -130,11 +139,15 @@ export class HeadSwitcher {
     }
   }
 
-  /** Executes `block` onto `state`/`acc` and checks its state root; returns the error, if any. */
-  private executeOn(block: Block, state: StateOverlay, acc: LtHash): ChainlabError | StateChange[] {
+  /**
+   * Executes `block` on `state` (left unchanged) and checks its state root. Returns the execution,
+   * or the block's error (BLOCK_BAD_TX, BLOCK_BAD_STATE_ROOT, or the engine's).
+   */
+  execute(block: Block, parent: BlockMeta, state: StateReader, acc: LtHash): Execution | ChainlabError {
     const blockState = new StateOverlay(state);
+    let engineMeta: Uint8Array;
     try {
-      executeBlock(block, blockState, this.engine, this.tree);
+      engineMeta = executeBlock(block, blockState, this.engine, this.tree, parent);
     } catch (err) {
       if (err instanceof ChainlabError) return err;
       throw err;
@@ -147,35 +160,28 @@ export class HeadSwitcher {
         height: block.header.height,
       });
     }
-    updateLtHash(acc, changes);
-    for (const c of changes) {
+    return { hash: new Uint8Array(0), changes, engineMeta, acc: next };
+  }
+
+  private applyTo(exec: Execution, state: StateOverlay, acc: LtHash): void {
+    updateLtHash(acc, exec.changes);
+    for (const c of exec.changes) {
       if (c.value === undefined) state.delete(c.key);
       else state.put(c.key, c.value);
     }
-    return changes;
   }
 
-  /** Makes `target` (whose body is `newBlock`, not yet stored) the head. */
-  async switchTo(
-    target: BlockMeta,
-    newBlock: Block,
-    base: { state: StateReader; acc: LtHash },
-  ): Promise<SwitchOutcome> {
+  /**
+   * Makes `target` (an executed, stored block) the head. `known` is the execution of the block
+   * just imported, reused when the branch ends with it.
+   */
+  async switchTo(target: BlockMeta, base: HeadState, known?: Execution): Promise<SwitchOutcome> {
     const head = this.tree.head();
     const fork = this.tree.forkPoint(head, target);
-    const finalized = this.engine.finalizedHeight(this.tree);
-    if (fork.header.height < finalized) {
-      const error = new ConsensusError(
-        "BLOCK_REORG_PAST_FINALITY",
-        `reorg to height ${fork.header.height} would revert finalized height ${finalized}`,
-      );
-      return { kind: "invalid", error, newBlockInvalid: false };
-    }
     const batch = this.store.batch();
     const state = new StateOverlay(base.state);
     const acc = base.acc.clone();
 
-    // Revert the current branch, newest first.
     await this.revertTo(fork, head, state, acc);
     const disconnected: Block[] = [];
     for (const meta of this.tree.branch(fork, head).reverse()) {
@@ -185,22 +191,20 @@ export class HeadSwitcher {
       disconnected.push(block);
     }
 
-    // Apply the new branch, oldest first.
     const branch = this.tree.branch(fork, target);
     const connected: Block[] = [];
     for (const meta of branch) {
-      const isNew = meta === target;
-      const block = isNew ? newBlock : await this.loadBlock(meta);
-      const changes = this.executeOn(block, state, acc);
-      if (changes instanceof ChainlabError) {
-        await this.markInvalid(meta, isNew);
-        return { kind: "invalid", error: changes, newBlockInvalid: true };
+      const reuse = known !== undefined && bytesEqual(known.hash, meta.hash) ? known : undefined;
+      const block = reuse?.block ?? (await this.loadBlock(meta));
+      const exec = reuse ?? this.execute(block, this.tree.getMeta(meta.header.parentHash)!, state, acc);
+      if (exec instanceof ChainlabError) {
+        throw new StorageError(
+          "STORAGE_CORRUPT",
+          `stored block ${toHex(meta.hash)} no longer executes: ${exec.message}`,
+        );
       }
-      if (isNew) batch.putBlock(meta.hash, encodeBlock(block));
-      batch
-        .putMeta(meta.hash, { status: BlockStatus.valid, weight: meta.weight, header: meta.header })
-        .putUndo(meta.hash, encodeUndo(changes))
-        .putCanonical(meta.header.height, meta.hash);
+      this.applyTo(exec, state, acc);
+      batch.putUndo(meta.hash, encodeUndo(exec.changes)).putCanonical(meta.header.height, meta.hash);
       block.txs.forEach((tx, i) => {
         batch.putTxIndex(txId(tx), meta.hash, i);
       });
@@ -209,24 +213,7 @@ export class HeadSwitcher {
     const netChanges = state.changes();
     batch.putStateChanges(netChanges).putHead(target.hash, acc.toBytes());
     await batch.write();
-
-    if (!this.tree.node(target.hash)) this.tree.add(target, BlockStatus.valid);
-    for (const meta of branch) this.tree.setStatus(meta.hash, BlockStatus.valid);
-    this.tree.setHead(target, fork.header.height + 1, branch);
-    return { kind: "switched", netChanges, acc, connected, disconnected, forkHeight: fork.header.height };
-  }
-
-  /** Marks a stored block and its descendants invalid (the new, unstored block is never written). */
-  private async markInvalid(meta: BlockMeta, isNew: boolean): Promise<void> {
-    if (isNew) return;
-    const batch = this.store.batch();
-    for (const d of this.tree.descendants(meta.hash)) {
-      this.tree.setStatus(d.hash, BlockStatus.invalid);
-      batch
-        .putMeta(d.hash, { status: BlockStatus.invalid, weight: d.weight, header: d.header })
-        .delBlock(d.hash);
-    }
-    await batch.write();
-    this.log.warn({ hash: toHex(meta.hash), height: meta.header.height }, "branch block failed execution");
+    this.sideCache = undefined;
+    return { netChanges, acc, connected, disconnected, forkHeight: fork.header.height, branch };
   }
 }

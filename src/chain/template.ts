@@ -113,7 +113,7 @@ export class TemplateBuilder {
       engineBody: args.engineBody ?? new Uint8Array(0),
     };
     const final = new StateOverlay(p.state);
-    base.engine.applyBlock(block, final, { view: base.view, fees: p.fees });
+    base.engine.applyBlock(block, final, { view: base.view, parent, fees: p.fees });
     const acc = p.acc.clone();
     updateLtHash(acc, final.changes());
     block.header.stateRoot = acc.root();

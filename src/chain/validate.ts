@@ -1,60 +1,67 @@
 /**
- * Checks of a block that need no state: height, engine header rules, sizes, the transaction root,
- * engine body items, duplicate transactions and every transaction's stateless rules and signature.
- * A block that passes may be stored; state checks happen when it is connected.
+ * Checks of a block that need no state, in the layers that decide who is to blame:
+ * - verifyBodyMatchesHeader: the body is the one the header commits to (tx root, engine body).
+ *   A mismatch is the sender's fault (it altered the body); the block hash stays innocent.
+ * - verifyBodyRules: with the body committed, engine body items, duplicate txs and every tx's
+ *   stateless rules (no signatures yet). A failure here makes the block hash invalid for good.
+ * - verifyBlockSignatures: last, after execution, so a block of unfunded senders costs no
+ *   signature checks (cheap state checks before signatures).
  */
-import type { BlockMeta, ChainView, ConsensusEngine } from "../consensus/engine.ts";
+import type { ChainView, ConsensusEngine } from "../consensus/engine.ts";
 import { type Block, MAX_BLOCK_TXS } from "../core/block.ts";
 import { BlockError, ChainlabError } from "../core/errors.ts";
-import { bytesEqual, toHex } from "../core/hash.ts";
+import { bytesEqual, type Hash, toHex } from "../core/hash.ts";
 import { merkleRoot } from "../core/merkle.ts";
-import { encodeTx, type TxRules, txId, verifyTxStatic } from "../core/tx.ts";
+import { encodeTx, isTxSignatureValid, type TxRules, verifyTxStatic } from "../core/tx.ts";
 import type { SignatureCache } from "./signature-cache.ts";
 
-/** Everything stateless validation needs. */
-export interface ValidateContext {
-  engine: ConsensusEngine;
-  rules: TxRules;
-  view: ChainView;
-  now: number;
-  sigCache: SignatureCache;
-}
-
-/** Throws BlockError or ConsensusError when `block` cannot be a child of `parent`. */
-export function verifyBlockStateless(block: Block, parent: BlockMeta, ctx: ValidateContext): void {
-  const { header } = block;
-  if (header.height !== parent.header.height + 1) {
-    throw new BlockError(
-      "BLOCK_BAD_HEIGHT",
-      `height ${header.height}, parent is at ${parent.header.height}`,
-      {
-        got: header.height,
-        expected: parent.header.height + 1,
-      },
-    );
-  }
-  ctx.engine.verifyHeader(header, parent, ctx.view, ctx.now);
+/** Throws BLOCK_BAD_TX_ROOT or BLOCK_BODY_MISMATCH when the body is not the header's. */
+export function verifyBodyMatchesHeader(block: Block, engine: ConsensusEngine): void {
   if (block.txs.length > MAX_BLOCK_TXS) throw new BlockError("BLOCK_TOO_LARGE", "too many transactions");
-  const encoded = block.txs.map(encodeTx);
-  if (!bytesEqual(merkleRoot(encoded), header.txRoot)) {
+  if (!bytesEqual(merkleRoot(block.txs.map(encodeTx)), block.header.txRoot)) {
     throw new BlockError("BLOCK_BAD_TX_ROOT", "transaction root does not match the body");
   }
+  engine.verifyBodyCommitment(block);
+}
+
+/** Engine body items, duplicate txs and stateless tx rules (signatures excluded). Returns the tx ids. */
+export function verifyBodyRules(
+  block: Block,
+  ids: readonly Hash[],
+  ctx: { engine: ConsensusEngine; rules: TxRules; view: ChainView },
+): void {
   ctx.engine.verifyBody(block, ctx.view);
   const seen = new Set<string>();
   block.txs.forEach((tx, i) => {
-    const id = txId(tx);
-    const idHex = toHex(id);
+    const idHex = toHex(ids[i]!);
     if (seen.has(idHex)) throw new BlockError("BLOCK_DUPLICATE_TX", `tx ${i} appears twice`, { index: i });
     seen.add(idHex);
-    const cached = ctx.sigCache.has(id, tx.signature);
     try {
-      verifyTxStatic(tx, ctx.rules, id, cached);
+      verifyTxStatic(tx, ctx.rules, ids[i]!, true);
     } catch (err) {
       if (err instanceof ChainlabError) {
         throw new BlockError("BLOCK_BAD_TX", `tx ${i}: ${err.message}`, { index: i, reason: err.code });
       }
       throw err;
     }
-    if (!cached) ctx.sigCache.add(id, tx.signature);
+  });
+}
+
+/** Verifies every tx signature not already in the cache; adds the verified ones. */
+export function verifyBlockSignatures(
+  block: Block,
+  ids: readonly Hash[],
+  ctx: { rules: TxRules; sigCache: SignatureCache },
+): void {
+  block.txs.forEach((tx, i) => {
+    const id = ids[i]!;
+    if (ctx.sigCache.has(id, tx.signature)) return;
+    if (!isTxSignatureValid(tx, ctx.rules.genesisHash, id)) {
+      throw new BlockError("BLOCK_BAD_TX", `tx ${i}: signature does not verify for this chain`, {
+        index: i,
+        reason: "TX_BAD_SIGNATURE",
+      });
+    }
+    ctx.sigCache.add(id, tx.signature);
   });
 }

@@ -3,9 +3,12 @@
  * chain/, mempool/, p2p/ and rpc/ import only this file from consensus/; node/ picks the
  * implementation from consensus/registry.ts by genesis.consensus.type.
  *
- * Validation is layered as in reth: header against its parent (verifyHeader), body against header
- * (verifyBody), then effects on state (applyEngineTx, applyBlock). Fork choice is a comparison of two
- * candidate heads plus a finality floor below which the chain never reorgs.
+ * Validation is layered as in reth: the header alone (verifyHeaderIntrinsic, for orphans), the
+ * header against its parent (verifyHeader), the body against the header (verifyBodyCommitment,
+ * whose failure is the sender's fault, never the block's), engine body items (verifyBody), then
+ * the rules that need state (applyEngineTx, applyBlock). applyBlock returns the block's opaque
+ * engine metadata, stored with the block. Fork choice is an object the engine owns (Lodestar's
+ * IForkChoice): the chain feeds it executed blocks, messages and ticks and asks it for the head.
  */
 import type { Block, Header } from "../core/block.ts";
 import { ChainlabError } from "../core/errors.ts";
@@ -14,12 +17,19 @@ import { bytesEqual, type Hash, toHex } from "../core/hash.ts";
 import type { StateOverlay } from "../core/state.ts";
 import type { Tx, TxKind } from "../core/tx.ts";
 
-/** A block the chain knows with a valid header, and its engine-defined cumulative weight. */
+/** A block the chain has fully validated and executed, with the engine metadata applyBlock returned. */
 export interface BlockMeta {
   hash: Hash;
   header: Header;
-  /** Parent's weight plus engine.blockWeight(header): cumulative work for PoW. */
-  weight: bigint;
+  /** Opaque engine bytes (PoW: cumulative work, big-endian; PoS: checkpoints). Never read outside the engine. */
+  engineMeta: Uint8Array;
+}
+
+/** A finalized or justified block; `epoch` for slot engines. */
+export interface Checkpoint {
+  height: number;
+  hash: Hash;
+  epoch?: number;
 }
 
 /** The narrow, synchronous view of the block tree an engine may read (geth's ChainHeaderReader). */
@@ -31,21 +41,76 @@ export interface ChainView {
   getCanonical(height: number): BlockMeta | undefined;
   /** The ancestor of `meta` at `height` (<= meta's height), following parents. */
   ancestorAt(meta: BlockMeta, height: number): BlockMeta | undefined;
+  /** The known children of a block (executed blocks only). */
+  childrenOf(hash: Hash): BlockMeta[];
 }
 
 /** Context of an engine's state effects for one block. */
 export interface ApplyContext {
   view: ChainView;
+  /** The block's parent (its engineMeta is the input of the block's). */
+  parent: BlockMeta;
   /** Sum of the fees of the block's transactions. */
   fees: bigint;
+}
+
+/** A chain's head as a peer announces it in its status message. */
+export interface ChainStatus {
+  headHash: Hash;
+  headHeight: number;
+  finalized: Checkpoint;
+  /** The engine's opaque fork-choice weight of the head (PoW: cumulative work). */
+  weight: Uint8Array;
+}
+
+/** What the fork choice persisted state is restored from: the stored blocks and head. */
+export interface ForkChoiceRestore {
+  /** The head the chain was at when it last wrote (wins ties against other stored blocks). */
+  head: BlockMeta;
+  /** Every stored, executed block, parents before children. */
+  blocks: Iterable<BlockMeta>;
+}
+
+/**
+ * The engine's fork choice (Lodestar's IForkChoice). It sees only executed blocks. PoW: heaviest
+ * cumulative work, first seen wins a tie; PoS: LMD-GHOST from the justified checkpoint.
+ */
+export interface ForkChoice {
+  /** A block was fully validated, executed and stored. */
+  onBlock(meta: BlockMeta): void;
+  /** An engine message (attestation, equivocation evidence) was accepted. */
+  onMessage(message: unknown): void;
+  /** Time advanced (slot engines re-evaluate votes and proposer boosts). */
+  onTick(now: number): void;
+  /** The best head now. */
+  getHead(): BlockMeta;
+  justified(): Checkpoint;
+  finalized(): Checkpoint;
+  /** Forgets blocks that do not descend from `finalized` (the chain removed them). */
+  prune(finalized: Checkpoint, removed: readonly BlockMeta[]): void;
+  /**
+   * A cheap check before a child of `parent` with `header` costs execution or storage: PoW refuses
+   * a branch whose work falls too far behind the head's. Returns the reason, or undefined to go on.
+   * The error must be blameless (senderAtFault false): the answer depends on our own head.
+   */
+  admits(parent: BlockMeta, header: Header): ConsensusError | undefined;
+  /** The opaque weight of a block for the status message. */
+  weightOf(meta: BlockMeta): Uint8Array;
 }
 
 /** What the chain offers a block producer (miner or proposer). */
 export interface ProducerContext {
   /** Builds a full unsealed block on the current head: txs from the mempool, roots computed. */
-  buildTemplate(args: { beneficiary: Uint8Array; timestamp: number; engineFields: Uint8Array }): Block;
-  /** Hands a sealed block to the import pipeline (and the network). */
+  buildTemplate(args: {
+    beneficiary: Uint8Array;
+    timestamp: number;
+    engineFields: Uint8Array;
+    engineBody?: Uint8Array;
+  }): Block;
+  /** Hands a sealed block to the outbound publisher and the import pipeline. */
   submitBlock(block: Block): Promise<void>;
+  /** Sends an engine message on one of the engine's topics through the node's publisher. */
+  publish(topic: string, bytes: Uint8Array): void;
   /** Subscribes to head changes and new mempool txs; returns an unsubscribe function. */
   onTemplateInvalidated(listener: (reason: "head" | "txs") => void): () => void;
   view: ChainView;
@@ -70,12 +135,22 @@ export interface BlockProducer {
   stats(): Record<string, unknown>;
 }
 
-/** Options for a producer from node config (beneficiary, threads, throttle...). */
+/**
+ * Options for a producer: the generic beneficiary plus the engine's own section of the node config
+ * (PoW: `pow.threads`, `pow.hashrate`), which only the engine reads.
+ */
 export interface ProducerOptions {
   beneficiary: Uint8Array;
-  threads?: number;
-  hashrate?: number;
-  [key: string]: unknown;
+  engine: Readonly<Record<string, unknown>>;
+}
+
+/** A gossip topic an engine owns; p2p registers it under the chain's name prefix. */
+export interface EngineTopic {
+  /** Short name, e.g. "attestations"; the full topic is /chainlab/<genesis8>/<name>/1. */
+  name: string;
+  maxBytes: number;
+  /** Validates one message: "accept" (relay), "ignore", or throws a ChainlabError (reject if senderAtFault). */
+  validate(data: Uint8Array, from: string): Promise<"accept" | "ignore"> | "accept" | "ignore";
 }
 
 /** A consensus engine. Implementations: consensus/pow, consensus/pos. */
@@ -87,28 +162,47 @@ export interface ConsensusEngine {
   genesisFields(): Uint8Array;
   /** Engine state written at genesis (e.g. the PoS validator set). */
   genesisState(state: StateOverlay): void;
+  /** Engine metadata of the genesis block. */
+  genesisMeta(): Uint8Array;
+  /** Header checks that need no parent (seal, field sanity, far-future time): run before an orphan is pooled. */
+  verifyHeaderIntrinsic(header: Header, now: number): void;
   /** Header checks against its parent: seal, difficulty or proposer, timestamps. Throws. */
   verifyHeader(header: Header, parent: BlockMeta, view: ChainView, now: number): void;
-  /** Engine items in the body (must be empty for PoW). Throws. */
+  /**
+   * Whether the engine body is the one the header commits to. A mismatch is a BLOCK_BODY_MISMATCH
+   * (the sender altered the body; the block itself may be fine). Throws.
+   */
+  verifyBodyCommitment(block: Block): void;
+  /** Engine items in the body (attestations, evidence). Throws. */
   verifyBody(block: Block, view: ChainView): void;
-  /** The weight this block adds to its parent's (work for PoW). */
-  blockWeight(header: Header): bigint;
   /** Applies a tx of one of `txKinds` after the fee and nonce were taken. Throws TxError. */
   applyEngineTx(tx: Tx, state: StateOverlay, height: number): void;
-  /** Engine effects on state after the block's transactions (rewards, slashing, validator changes). */
-  applyBlock(block: Block, state: StateOverlay, ctx: ApplyContext): void;
-  /** Fork choice: > 0 when `a` is a better head than `b`, 0 when equal (keep the current head). */
-  compareHeads(a: BlockMeta, b: BlockMeta, view: ChainView): number;
-  /** No reorg may revert a block at or below this height. */
-  finalizedHeight(view: ChainView): number;
+  /**
+   * Engine effects on state after the block's transactions (rewards, slashing, validator changes).
+   * Returns the block's engine metadata (stored with the block, handed to the fork choice).
+   */
+  applyBlock(block: Block, state: StateOverlay, ctx: ApplyContext): Uint8Array;
+  /** The fork choice, restored from the stored blocks. */
+  createForkChoice(view: ChainView, restore: ForkChoiceRestore): ForkChoice;
+  /** Whether a peer with status `theirs` has a better chain than ours (sync from it). */
+  isAhead(ours: ChainStatus, theirs: ChainStatus): boolean;
   /** Engine fields for a new block template on `parent` (sealing fields zeroed). */
   prepareFields(parent: BlockMeta, view: ChainView, timestamp: number): Uint8Array;
   /** The block production loop. */
   createProducer(ctx: ProducerContext, options: ProducerOptions): BlockProducer;
+  /** The engine's own gossip topics (none for PoW). */
+  topics(): EngineTopic[];
+  /** How often the node ticks the fork choice (slot engines: a fraction of a slot); 0: never. */
+  readonly tickMs: number;
+  /** Starts the engine's own services (the node runs the clock that calls the fork choice's onTick). */
+  start(): void;
+  stop(): Promise<void>;
   /** What `consensus_status` reports. */
-  status(view: ChainView): Record<string, unknown>;
+  status(view: ChainView, forkChoice: ForkChoice): Record<string, unknown>;
   /** The engine fields of a header in readable form (for RPC and the CLI). */
   describeFields(header: Header): Record<string, unknown>;
+  /** The engine metadata of a block in readable form (PoW: { cumulativeWork }). */
+  describeMeta(meta: BlockMeta): Record<string, unknown>;
 }
 
 /** Builds an engine from a genesis; registered in consensus/registry.ts. */
@@ -124,15 +218,33 @@ export type ConsensusErrorCode =
   | "BLOCK_TIMESTAMP_IN_FUTURE"
   | "BLOCK_BAD_ENGINE_FIELDS"
   | "BLOCK_BAD_ENGINE_BODY"
+  | "BLOCK_BODY_MISMATCH"
   | "BLOCK_REORG_PAST_FINALITY"
+  | "BLOCK_NOT_FINALIZED_DESCENDANT"
+  | "BLOCK_LOW_WORK_FORK"
   | "CONSENSUS_BAD_PARAMS"
   | "CONSENSUS_UNKNOWN_ENGINE";
+
+/**
+ * Codes that depend on the receiver's clock or head, not on the block: a peer that sent such a
+ * block is not at fault (IGNORE), and the block is not remembered as invalid.
+ */
+const BLAMELESS_CONSENSUS_CODES: ReadonlySet<string> = new Set([
+  "BLOCK_TIMESTAMP_IN_FUTURE",
+  "BLOCK_REORG_PAST_FINALITY",
+  "BLOCK_NOT_FINALIZED_DESCENDANT",
+  "BLOCK_LOW_WORK_FORK",
+]);
 
 /** A block or parameter rejected by the consensus rules. */
 export class ConsensusError extends ChainlabError {
   declare readonly code: ConsensusErrorCode;
   constructor(code: ConsensusErrorCode, message: string, data: Record<string, unknown> = {}) {
     super(code, message, data);
+  }
+
+  override get senderAtFault(): boolean {
+    return !BLAMELESS_CONSENSUS_CODES.has(this.code);
   }
 }
 

@@ -13,6 +13,15 @@ export class ChainlabError extends Error {
     this.code = code;
     this.data = data;
   }
+
+  /**
+   * Whether a peer that sent the object that raised this error is to blame (gossip REJECT, a
+   * penalty) or not (IGNORE): errors that depend on the receiver's own state, clock or storage
+   * override this with false. The verdict travels with the error (Lodestar's GossipActionError).
+   */
+  get senderAtFault(): boolean {
+    return true;
+  }
 }
 
 /** Codes of DecodeError: bytes that are not the canonical encoding of an object. */
@@ -60,6 +69,7 @@ export type BlockErrorCode =
   | "BLOCK_MALFORMED"
   | "BLOCK_BAD_HEIGHT"
   | "BLOCK_BAD_TX_ROOT"
+  | "BLOCK_ORPHAN_POOL_FULL"
   | "BLOCK_BAD_STATE_ROOT"
   | "BLOCK_BAD_TX"
   | "BLOCK_DUPLICATE_TX"
@@ -73,6 +83,11 @@ export class BlockError extends ChainlabError {
   declare readonly code: BlockErrorCode;
   constructor(code: BlockErrorCode, message: string, data: Record<string, unknown> = {}) {
     super(code, message, data);
+  }
+
+  /** A full orphan pool is our limit, not the sender's fault. */
+  override get senderAtFault(): boolean {
+    return this.code !== "BLOCK_ORPHAN_POOL_FULL";
   }
 }
 

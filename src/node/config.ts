@@ -70,15 +70,17 @@ export const CONFIG_KEYS = {
     min: 1000,
     max: 86_400_000 * 30,
   },
-  "mining.enabled": { kind: "bool", env: "CHAINLAB_MINE", default: false },
-  "mining.coinbase": {
+  /** Block production, whatever the engine (PoW mines, PoS proposes). */
+  "produce.enabled": { kind: "bool", env: "CHAINLAB_PRODUCE", default: false },
+  "produce.beneficiary": {
     kind: "string",
-    env: "CHAINLAB_COINBASE",
+    env: "CHAINLAB_BENEFICIARY",
     default: "",
     check: (v) => checkAddress(v as string),
   },
-  "mining.threads": { kind: "int", env: "CHAINLAB_MINER_THREADS", default: 0, min: 0, max: 256 },
-  "mining.hashrate": { kind: "number", env: "CHAINLAB_HASHRATE", default: 0, min: 0, max: 1e12 },
+  // Engine sections: `<engine type>.<key>`; the node hands its engine's section over unread.
+  "pow.threads": { kind: "int", env: "CHAINLAB_POW_THREADS", default: 0, min: 0, max: 256 },
+  "pow.hashrate": { kind: "number", env: "CHAINLAB_POW_HASHRATE", default: 0, min: 0, max: 1e12 },
   "mempool.max_txs": {
     kind: "int",
     env: "CHAINLAB_MEMPOOL_MAX_TXS",
@@ -97,6 +99,22 @@ export const CONFIG_KEYS = {
 } as const satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
+
+/** Keys renamed when engine options moved into the engines' own sections. */
+const RENAMED_KEYS: Record<string, string> = {
+  "mining.enabled": "produce.enabled",
+  "mining.coinbase": "produce.beneficiary",
+  "mining.threads": "pow.threads",
+  "mining.hashrate": "pow.hashrate",
+};
+
+/** The `<engine>.*` section of the settings with the prefix stripped (handed to the engine unread). */
+export function engineSection(settings: NodeSettings, engineType: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const prefix = `${engineType}.`;
+  for (const [k, v] of Object.entries(settings)) if (k.startsWith(prefix)) out[k.slice(prefix.length)] = v;
+  return out;
+}
 
 /** Resolved configuration: every key with a validated value. */
 export type NodeSettings = {
@@ -209,6 +227,10 @@ export async function readConfigFile(path: string): Promise<Record<string, unkno
   }
   const flat = flattenToml(parsed);
   for (const k of Object.keys(flat)) {
+    const renamed = RENAMED_KEYS[k];
+    if (renamed !== undefined) {
+      throw new ConfigError(`config ${k} (from ${path}): renamed to ${renamed}`, { key: k, renamed });
+    }
     if (!(k in CONFIG_KEYS)) throw new ConfigError(`config ${k} (from ${path}): unknown key`, { key: k });
   }
   return flat;

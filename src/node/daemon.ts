@@ -167,13 +167,14 @@ export async function startDaemon(
     if (net) metrics.peers.set(net.peerCount());
     const peerTimer = setInterval(() => {
       if (net) metrics.peers.set(net.peerCount());
-      const stats = node.engine.status(node.chain.view);
+      const stats = node.engine.status(node.chain.view, node.chain.forkChoice);
       if (typeof stats.hashrate === "number") metrics.hashrate.set(stats.hashrate);
       metrics.mempoolSize.set(node.mempool.size);
     }, 1000);
     peerTimer.unref();
     cleanups.push(async () => clearInterval(peerTimer));
 
+    node.start();
     if (config.autoProduce ?? config.produce !== undefined) node.startProducing();
     return { node, rpcUrl, adminKeyPath, net, metrics, stop: stopAll };
   } catch (err) {

@@ -47,7 +47,7 @@ export function blockToJson(
 ): Record<string, unknown> {
   return {
     ...headerToJson(hash, block.header, engine),
-    ...(opts.meta ? { cumulativeWeight: opts.meta.weight.toString() } : {}),
+    ...(opts.meta ? engine.describeMeta(opts.meta) : {}),
     ...(opts.canonical !== undefined ? { canonical: opts.canonical } : {}),
     txCount: block.txs.length,
     txs: opts.full ? block.txs.map((tx) => txToJson(tx)) : block.txs.map((tx) => toHex(txId(tx))),

@@ -1,5 +1,5 @@
 /** Read-only inspection of a stopped node's data dir (head and blocks) without starting it. */
-import type { ConsensusEngine } from "../consensus/engine.ts";
+import type { BlockMeta, ConsensusEngine } from "../consensus/engine.ts";
 import { createEngine } from "../consensus/registry.ts";
 import { type Block, decodeBlock } from "../core/block.ts";
 import { ChainlabError } from "../core/errors.ts";
@@ -15,7 +15,8 @@ export interface FoundBlock {
   hash: Hash;
   block: Block;
   canonical: boolean;
-  weight: bigint;
+  /** Its meta record as a BlockMeta (the engine metadata is opaque). */
+  meta: BlockMeta;
 }
 
 /** A read-only handle on a data dir. */
@@ -52,7 +53,12 @@ export class DataDirReader {
     const block = decodeBlock(bytes);
     const canonicalHash = await this.store.db.get(canonicalKey(block.header.height));
     const canonical = canonicalHash !== undefined && Buffer.from(canonicalHash).equals(Buffer.from(hash));
-    return { hash, block, canonical, weight: decodeMeta(metaBytes).weight };
+    return {
+      hash,
+      block,
+      canonical,
+      meta: { hash, header: block.header, engineMeta: decodeMeta(metaBytes).engineMeta },
+    };
   }
 
   async byHeight(height: number): Promise<FoundBlock | undefined> {

@@ -13,22 +13,26 @@ import { ChainlabError, describeError } from "../core/errors.ts";
 import type { Genesis } from "../core/genesis.ts";
 import type { Tx } from "../core/tx.ts";
 import { type AddResult, createMempool, type Mempool } from "../mempool/index.ts";
+import type { ImportSource } from "../p2p/index.ts";
 import { ChainStore, openChainDb } from "../storage/chain-store.ts";
 import type { Logger } from "./logger.ts";
+import { Publisher } from "./publisher.ts";
 
-/** Mining / block production settings. */
+/** Block production settings: the generic beneficiary, and engine overrides (PoW: threads, hashrate). */
 export interface ProduceConfig {
   beneficiary: Uint8Array;
-  threads?: number;
-  hashrate?: number;
+  /** Merged over NodeConfig.engineConfig for this producer (miner_start's threads and hashrate). */
+  engine?: Record<string, unknown>;
 }
 
 /** Everything a node needs to run. */
 export interface NodeConfig {
   dataDir: string;
   genesis: Genesis;
-  /** How to produce blocks (mining settings); used by startProducing and miner_start. */
+  /** How to produce blocks; used by startProducing and miner_start. */
   produce?: ProduceConfig;
+  /** The engine's own config section (`pow.*`), handed to the engine unread. */
+  engineConfig?: Record<string, unknown>;
   /** Start producing when the daemon starts (default: when `produce` is set). */
   autoProduce?: boolean;
   maxBlockTxs?: number;
@@ -51,7 +55,10 @@ export class ChainlabNode {
   private readonly blockListeners = new Set<(block: Block, result: ImportResult) => void>();
   private readonly rejectListeners = new Set<(code: string) => void>();
   private stopped = false;
+  private ticker: NodeJS.Timeout | undefined;
   private announcer: ((block: Block) => Promise<void>) | undefined;
+  /** Everything the node sends leaves through here (experiments set its policy). */
+  readonly outbound: Publisher;
   /** Transactions included in canonical blocks since this process started (net of reorgs). */
   txsIncluded = 0;
 
@@ -67,6 +74,7 @@ export class ChainlabNode {
     this.mempool = mempool;
     this.engine = engine;
     this.log = log;
+    this.outbound = new Publisher(log);
   }
 
   /** Opens the data dir and builds the components (does not start production). */
@@ -120,16 +128,24 @@ export class ChainlabNode {
       view: this.chain.view,
       now: this.config.now ?? Date.now,
       log: this.log.child({ module: "producer" }),
-      buildTemplate: ({ beneficiary, timestamp, engineFields }) => {
+      buildTemplate: ({ beneficiary, timestamp, engineFields, engineBody }) => {
         const height = this.chain.head().header.height + 1;
         const txs = this.mempool.selectForBlock({ maxTxs, height });
-        return build({ beneficiary, timestamp, engineFields, txs, maxTxs });
+        return build({
+          beneficiary,
+          timestamp,
+          engineFields,
+          txs,
+          maxTxs,
+          ...(engineBody ? { engineBody } : {}),
+        });
       },
       submitBlock: async (block) => {
         // Peers start validating while we import: our own template is valid by construction.
         if (this.announcer) void this.announcer(block).catch(() => {});
-        await this.importBlock(block, "local");
+        await this.importBlock(block, { kind: "local" });
       },
+      publish: (topic, bytes) => void this.outbound.publish(topic, bytes),
       onTemplateInvalidated: (listener) => {
         this.invalidators.add(listener);
         return () => this.invalidators.delete(listener);
@@ -138,8 +154,12 @@ export class ChainlabNode {
   }
 
   /** Imports a block from any source and tells block listeners (p2p relays it). */
-  async importBlock(block: Block, source: string): Promise<ImportResult> {
-    const result = await this.chain.importBlock(block);
+  async importBlock(block: Block, source: ImportSource = { kind: "local" }): Promise<ImportResult> {
+    const result = await this.chain.importBlock(block, {
+      ...(source.peer !== undefined ? { peer: source.peer } : {}),
+      ...(source.bytes !== undefined ? { bytes: source.bytes } : {}),
+      requested: source.kind === "sync" || source.kind === "ancestor",
+    });
     if (result.status === "head" || result.status === "side") {
       for (const l of this.blockListeners) {
         try {
@@ -185,8 +205,7 @@ export class ChainlabNode {
     if (produce === undefined || this.producer?.running) return;
     this.producer = this.engine.createProducer(this.producerContext(), {
       beneficiary: produce.beneficiary,
-      ...(produce.threads !== undefined ? { threads: produce.threads } : {}),
-      ...(produce.hashrate !== undefined ? { hashrate: produce.hashrate } : {}),
+      engine: { ...this.config.engineConfig, ...produce.engine },
     });
     this.producer.start();
     this.log.info({ engine: this.engine.type }, "block production started");
@@ -203,11 +222,25 @@ export class ChainlabNode {
     return this.producer?.running ?? false;
   }
 
+  /** Starts the engine's services and its clock (slot engines tick the fork choice). */
+  start(): void {
+    this.engine.start();
+    if (this.engine.tickMs > 0 && this.ticker === undefined) {
+      this.ticker = setInterval(() => {
+        this.chain.tick().catch((err: unknown) => this.log.error({ err: describeError(err) }, "tick failed"));
+      }, this.engine.tickMs);
+      this.ticker.unref();
+    }
+  }
+
   /** Stops production, drains imports and closes the database. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    if (this.ticker !== undefined) clearInterval(this.ticker);
+    this.ticker = undefined;
     await this.stopProducing();
+    await this.engine.stop();
     await this.chain.drain();
     await this.chain.store.close();
   }

@@ -2,6 +2,7 @@
 import { ChainlabError } from "../core/errors.ts";
 import { fromHex, hashFromHex, toHex } from "../core/hash.ts";
 import { decodeAddress, encodeAddress } from "../crypto/address.ts";
+import type { GossipFault } from "../p2p/index.ts";
 import { noParams, params, type RpcServer, v } from "../rpc/index.ts";
 import { blockToJson, txToJson } from "./format.ts";
 import type { ChainlabNode } from "./node.ts";
@@ -14,8 +15,8 @@ export interface NetControl {
   heal(): Promise<void> | void;
   connect?(multiaddr: string): Promise<void>;
   stats?(): unknown;
-  injectGossipDelay?(ms: number): void;
-  dropGossip?(probability: number): void;
+  setGossipFaults?(faults: GossipFault[]): void;
+  gossipFaults?(): GossipFault[];
 }
 
 const ADDRESS = v.string({ min: 10, max: 100 });
@@ -137,7 +138,7 @@ export function registerNodeMethods(
     scope: "read",
     params: noParams,
     description: "the consensus engine's status (difficulty, hashrate, finality...)",
-    handler: () => engine.status(chain.view),
+    handler: () => engine.status(chain.view, chain.forkChoice),
   });
 
   server.registerMethod("node_info", {
@@ -180,12 +181,14 @@ export function registerNodeMethods(
         throw new ChainlabError("MINER_NO_COINBASE", "no coinbase configured: pass coinbase");
       }
       if (node.producing) await node.stopProducing();
-      const threads = p.threads ?? configured?.threads;
-      const hashrate = p.hashrate ?? configured?.hashrate;
+      // threads and hashrate are the PoW section's keys, passed to the engine as overrides.
       node.startProducing({
         beneficiary,
-        ...(threads !== undefined ? { threads } : {}),
-        ...(hashrate !== undefined ? { hashrate } : {}),
+        engine: {
+          ...configured?.engine,
+          ...(p.threads !== undefined ? { threads: p.threads } : {}),
+          ...(p.hashrate !== undefined ? { hashrate: p.hashrate } : {}),
+        },
       });
       return { producing: true, coinbase: encodeAddress(beneficiary) };
     },
@@ -235,17 +238,68 @@ export function registerNodeMethods(
     params: params({
       delayMs: v.optional(v.integer({ min: 0, max: 60_000 })),
       dropProbability: v.optional(v.integer({ min: 0, max: 100 })),
+      topic: v.optional(v.string({ min: 1, max: 64 })),
+      peer: v.optional(v.string({ min: 1, max: 200 })),
     }),
     description:
-      "experiments: delay every incoming gossip message by delayMs and/or drop dropProbability% of them",
+      "experiments: delay incoming gossip by delayMs and/or drop dropProbability% of it, on one topic and from one peer if given (replaces the rule; all zero clears it)",
     handler: (p) => {
-      if (!extra.net?.injectGossipDelay || !extra.net.dropGossip) {
+      if (!extra.net?.setGossipFaults)
         throw new ChainlabError("P2P_DISABLED", "p2p is not running on this node");
-      }
-      if (p.delayMs !== undefined) extra.net.injectGossipDelay(p.delayMs);
-      if (p.dropProbability !== undefined) extra.net.dropGossip(p.dropProbability / 100);
-      return { delayMs: p.delayMs, dropProbability: p.dropProbability };
+      const active = (p.delayMs ?? 0) > 0 || (p.dropProbability ?? 0) > 0;
+      const rule = {
+        ...(p.topic !== undefined ? { topic: p.topic } : {}),
+        ...(p.peer !== undefined ? { peer: p.peer } : {}),
+        delayMs: p.delayMs ?? 0,
+        dropProbability: (p.dropProbability ?? 0) / 100,
+      };
+      extra.net.setGossipFaults(active ? [rule] : []);
+      return { faults: extra.net.gossipFaults?.() ?? [] };
     },
+  });
+
+  server.registerMethod("admin_publishPolicy", {
+    scope: "admin",
+    params: params({
+      action: v.oneOf(["send", "withhold", "drop", "delay"] as const),
+      topic: v.optional(v.string({ min: 1, max: 64 })),
+      origin: v.optional(v.oneOf(["local", "relay"] as const)),
+      delayMs: v.optional(v.integer({ min: 0, max: 600_000 })),
+    }),
+    description:
+      "experiments: what the outbound publisher does with messages on a topic (blocks, txs, engine topics) from an origin (local or relay): send (clears), withhold, drop or delay",
+    handler: (p) => {
+      const rules =
+        p.action === "send"
+          ? []
+          : [
+              {
+                action: p.action,
+                ...(p.topic !== undefined ? { topic: p.topic } : {}),
+                ...(p.origin !== undefined ? { origin: p.origin } : {}),
+                ...(p.delayMs !== undefined ? { delayMs: p.delayMs } : {}),
+              },
+            ];
+      node.outbound.setRules(rules);
+      return { rules: node.outbound.currentRules() };
+    },
+  });
+
+  server.registerMethod("admin_release", {
+    scope: "admin",
+    params: params({ topic: v.optional(v.string({ min: 1, max: 64 })) }),
+    description: "experiments: send the withheld messages (of one topic if given) at once, oldest first",
+    handler: async (p) => ({
+      released: await node.outbound.release((m) => p.topic === undefined || m.topic === p.topic),
+    }),
+  });
+
+  server.registerMethod("net_publisher", {
+    scope: "read",
+    params: noParams,
+    description:
+      "the outbound publisher: policy rules, messages sent, dropped, delayed, withheld and released",
+    handler: () => ({ rules: node.outbound.currentRules(), ...node.outbound.stats() }),
   });
 
   server.registerMethod("admin_connect", {

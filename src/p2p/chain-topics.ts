@@ -11,13 +11,19 @@ import { toHex } from "../core/hash.ts";
 import { encodeTx } from "../core/tx.ts";
 import { MempoolError } from "../mempool/index.ts";
 import { accept, type GossipRouter, type GossipValidation, ignore, reject } from "./gossip.ts";
-import type { P2PNode } from "./node-port.ts";
+import type { ImportSource, P2PNode } from "./node-port.ts";
 import { BLOCK_INVALID_WEIGHT } from "./score-params.ts";
 import type { ChainNames } from "./topics.ts";
 import { decodeTxBatch, MAX_TX_BATCH_BYTES, TxBatcher } from "./tx-batch.ts";
 
-/** Block errors that may be fine later or elsewhere: IGNORE, do not penalize. */
-const BLOCK_IGNORE_CODES = new Set(["BLOCK_TIMESTAMP_IN_FUTURE", "BLOCK_REORG_PAST_FINALITY"]);
+/**
+ * The verdict on a block message, from the error's own blame: errors of our head, clock or storage
+ * (senderAtFault false) IGNORE; anything not typed is our bug, never the peer's fault.
+ */
+function blockVerdictOf(err: unknown): GossipValidation {
+  if (err instanceof ChainlabError) return err.senderAtFault ? reject(err.code) : ignore(err.code);
+  throw err;
+}
 
 /**
  * Tx errors that depend on our head state, which may lag or lead the sender's (a race, or the two
@@ -47,7 +53,7 @@ export class ChainTopics {
   /** Imports `block` as coming from the network (not re-published by the relay). */
   async importFromNetwork(
     block: Block,
-    source: string,
+    source: ImportSource,
     hashHex = toHex(headerHash(block.header)),
   ): Promise<ImportResult> {
     this.fromNetwork.add(hashHex);
@@ -70,15 +76,19 @@ export class ChainTopics {
     try {
       block = decodeBlock(data);
     } catch (err) {
-      return verdictOf(err, BLOCK_IGNORE_CODES);
+      return blockVerdictOf(err);
     }
     const hash = headerHash(block.header);
     if (this.node.chain.view.getMeta(hash) !== undefined) return ignore("duplicate");
     let result: ImportResult;
     try {
-      result = await this.importFromNetwork(block, "gossip", toHex(hash));
+      result = await this.importFromNetwork(
+        block,
+        { kind: "gossip", peer: from, bytes: data.length },
+        toHex(hash),
+      );
     } catch (err) {
-      return verdictOf(err, BLOCK_IGNORE_CODES);
+      return blockVerdictOf(err);
     }
     switch (result.status) {
       case "head":

@@ -1,8 +1,9 @@
 /**
  * The gossip router: the topics this node speaks, their validators and size caps, publishing, and
- * the experiment knobs (gossip delay and drop). Every received message passes the size cap, the
- * drop/delay injection, then the topic's validator; a REJECT is counted by reason and reported to
- * the peer manager, which may ban the sender.
+ * the experiment knobs (inbound delay and drop per topic and per peer). Every received message
+ * passes the size cap, the fault rules, then the topic's validator; a REJECT is counted by reason
+ * and reported to the peer manager, which may ban the sender. An ACCEPTed message is forwarded
+ * only if the node's outbound publisher lets it (its policy can delay or drop relays).
  */
 import { type GossipSub, type GossipsubMessage, TopicValidatorResult } from "@libp2p/gossipsub";
 import type { TopicScoreParams } from "@libp2p/gossipsub/score";
@@ -52,10 +53,21 @@ export const ignore = (reason: string): GossipValidation => ({ verdict: "ignore"
 /** REJECT: invalid; the sender's gossip score drops and it counts toward a ban. */
 export const reject = (reason: string): GossipValidation => ({ verdict: "reject", reason });
 
+/** An inbound fault for experiments: messages on `topic` from `peer` (absent: any) are delayed or dropped. */
+export interface GossipFault {
+  topic?: string;
+  peer?: string;
+  delayMs?: number;
+  /** In [0, 1]. */
+  dropProbability?: number;
+}
+
 /** Dependencies of the router. */
 export interface GossipRouterDeps {
   stats: P2PStats;
   log: Logger;
+  /** Asked before an ACCEPTed message is forwarded (the node's publisher); default: relay. */
+  relayAction?: (topic: string, data: Uint8Array, from: string) => Promise<"relay" | "drop">;
   /** Told about every REJECT, to penalize and maybe ban the sender. */
   onInvalid(peer: string, reason: string): void;
   random?: () => number;
@@ -66,8 +78,7 @@ export class GossipRouter {
   private readonly deps: GossipRouterDeps;
   private readonly topics = new Map<string, TopicRegistration>();
   private pubsub: GossipSub | undefined;
-  private delayMs = 0;
-  private dropProbability = 0;
+  private faults: GossipFault[] = [];
   private readonly random: () => number;
   private readonly onMessage = (evt: CustomEvent<GossipsubMessage>): void => {
     const reg = this.topics.get(evt.detail.msg.topic);
@@ -124,14 +135,24 @@ export class GossipRouter {
     this.pubsub = undefined;
   }
 
-  /** Delays every received and published message by `ms` (0 turns it off). */
-  setDelay(ms: number): void {
-    this.delayMs = Math.max(0, ms);
+  /** Replaces the inbound fault rules ([] turns them off). The first matching rule applies. */
+  setFaults(faults: readonly GossipFault[]): void {
+    this.faults = faults.map((f) => ({
+      ...f,
+      delayMs: Math.max(0, f.delayMs ?? 0),
+      dropProbability: Math.min(1, Math.max(0, f.dropProbability ?? 0)),
+    }));
   }
 
-  /** Drops each received and published message with probability `p` (0 turns it off). */
-  setDrop(p: number): void {
-    this.dropProbability = Math.min(1, Math.max(0, p));
+  /** The inbound fault rules in force. */
+  currentFaults(): GossipFault[] {
+    return [...this.faults];
+  }
+
+  private faultFor(name: string, from: string): GossipFault | undefined {
+    return this.faults.find(
+      (f) => (f.topic === undefined || f.topic === name) && (f.peer === undefined || f.peer === from),
+    );
   }
 
   private async validate(
@@ -143,18 +164,23 @@ export class GossipRouter {
     const { stats, log } = this.deps;
     stats.count(stats.messagesIn, topic);
     let result: GossipValidation;
+    const fault = this.faults.length > 0 ? this.faultFor(reg.name, from) : undefined;
     if (data.length > reg.maxBytes) {
       result = reject("MESSAGE_TOO_LARGE");
-    } else if (this.dropProbability > 0 && this.random() < this.dropProbability) {
+    } else if (fault?.dropProbability && this.random() < fault.dropProbability) {
       result = ignore("dropped_by_experiment");
     } else {
-      if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
+      if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
       try {
         result = await reg.validate(data, from);
       } catch (err) {
         // A validator that throws has a bug or hit a local failure: never blame the peer for it.
         log.error({ topic, peer: from, err: describeError(err) }, "gossip validator failed");
         result = ignore("validator_error");
+      }
+      if (result.verdict === "accept" && this.deps.relayAction !== undefined) {
+        if ((await this.deps.relayAction(reg.name, data, from)) === "drop")
+          result = ignore("relay_held_by_policy");
       }
     }
     if (result.verdict === "accept") stats.count(stats.accepted, topic);
@@ -167,12 +193,10 @@ export class GossipRouter {
     return RESULT[result.verdict];
   }
 
-  /** Publishes `data` on `topic`, honouring the delay and drop knobs; failures are logged, not thrown. */
+  /** Publishes `data` on `topic` (a full topic name); failures are logged, not thrown. */
   async publish(topic: string, data: Uint8Array): Promise<void> {
     const pubsub = this.pubsub;
     if (pubsub === undefined) return;
-    if (this.dropProbability > 0 && this.random() < this.dropProbability) return;
-    if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
     try {
       await pubsub.publish(topic, data);
       this.deps.stats.count(this.deps.stats.messagesOut, topic);

@@ -7,6 +7,7 @@
 import type { IdentifyResult, PeerId } from "@libp2p/interface";
 import type { Logger } from "pino";
 import { ChainlabError, describeError } from "../core/errors.ts";
+import { peerIsAhead, refuseConflictingFinality } from "./chain-status.ts";
 import type { PeerClient } from "./client.ts";
 import type { P2PNode } from "./node-port.ts";
 import type { PeerManager } from "./peers.ts";
@@ -46,7 +47,8 @@ export class Handshake {
     try {
       const status = await client.status(peer, localStatus(node));
       if (!peers.recordStatus(peer, status)) return;
-      if (status.weight > node.chain.head().weight) sync.trigger();
+      if (refuseConflictingFinality(node, peers, peer.toString(), status)) return;
+      if (peerIsAhead(node, status)) sync.trigger();
     } catch (err) {
       if (err instanceof ChainlabError && err.code === "P2P_PROTOCOL_UNSUPPORTED") {
         this.refuseForeign(peer, await this.d.protocolsOf(peer).catch(() => []));

@@ -9,6 +9,7 @@
  */
 export { P2PError, type P2PErrorCode } from "./errors.ts";
 export type { P2PEventMap } from "./events.ts";
+export type { GossipFault } from "./gossip.ts";
 export {
   accept,
   type GossipValidation,
@@ -20,7 +21,7 @@ export {
   type TopicValidator,
 } from "./gossip.ts";
 export type { StatusMessage } from "./messages.ts";
-export type { P2PChain, P2PNode } from "./node-port.ts";
+export type { ImportSource, OutboundPort, P2PChain, P2PNode } from "./node-port.ts";
 export { DEFAULT_LISTEN, type P2POptions, type ServeRateLimits } from "./options.ts";
 export { PEER_KEY_FILE } from "./peer-key.ts";
 export type { PeerInfo } from "./peers.ts";

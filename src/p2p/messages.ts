@@ -1,18 +1,22 @@
 /**
  * Req/resp message encodings (canonical, big-endian, via core/encoding):
  *   Status          genesisHash 32 | headHash 32 | headHeight u64 | finalizedHeight u64
- *                   | weight u8-length-prefixed big-endian unsigned (<= 32 bytes, no leading zero)
+ *                   | finalizedHash 32 | weight u8-length-prefixed (<= 64 bytes), opaque: the
+ *                   engine's fork-choice weight of the head, compared only by the engine
  *   BlocksByRange   startHeight u64 | count u16 (1..MAX_BLOCKS_PER_REQUEST)
  *   BlocksByHash    count u16 (1..MAX_BLOCKS_PER_REQUEST) | hash 32 * count
  *   Response chunk  code u8 | payload (OK: a status or a block encoding; errors: a UTF-8 message)
  */
+import type { ChainStatus } from "../consensus/engine.ts";
 import { Reader, Writer } from "../core/encoding.ts";
 import type { Hash } from "../core/hash.ts";
 
+/** Most bytes of the engine's opaque weight in a status. */
+export const MAX_STATUS_WEIGHT = 64;
 /** Most blocks one blocks_by_range or blocks_by_hash request may ask for. */
 export const MAX_BLOCKS_PER_REQUEST = 64;
 /** Largest encoded status. */
-export const MAX_STATUS_SIZE = 32 + 32 + 8 + 8 + 1 + 32;
+export const MAX_STATUS_SIZE = 32 + 32 + 8 + 8 + 32 + 1 + MAX_STATUS_WEIGHT;
 /** Largest encoded block request (blocks_by_hash with the maximum count). */
 export const MAX_BLOCK_REQUEST_SIZE = 2 + 32 * MAX_BLOCKS_PER_REQUEST;
 /** Longest error message carried in a response chunk. */
@@ -22,14 +26,9 @@ export const MAX_ERROR_MESSAGE = 256;
 export const ResponseCode = { ok: 0, badRequest: 1, rateLimited: 2, serverError: 3 } as const;
 export type ResponseCode = (typeof ResponseCode)[keyof typeof ResponseCode];
 
-/** What a node says about its chain in the status handshake. */
-export interface StatusMessage {
+/** What a node says about its chain in the status handshake: its genesis and its ChainStatus. */
+export interface StatusMessage extends ChainStatus {
   genesisHash: Hash;
-  headHash: Hash;
-  headHeight: number;
-  finalizedHeight: number;
-  /** Cumulative fork-choice weight of the head (work for PoW). */
-  weight: bigint;
 }
 
 /** A request for canonical blocks by height. */
@@ -38,28 +37,15 @@ export interface RangeRequest {
   count: number;
 }
 
-function bigintToBytes(v: bigint): Uint8Array {
-  if (v < 0n) throw new RangeError("weight must not be negative");
-  let hex = v === 0n ? "" : v.toString(16);
-  if (hex.length % 2 === 1) hex = `0${hex}`;
-  if (hex.length > 64) throw new RangeError("weight exceeds 256 bits");
-  return Uint8Array.from(hex.match(/../g) ?? [], (h) => Number.parseInt(h, 16));
-}
-
-function bytesToBigint(b: Uint8Array): bigint {
-  let v = 0n;
-  for (const x of b) v = (v << 8n) | BigInt(x);
-  return v;
-}
-
 /** The canonical encoding of a status. */
 export function encodeStatus(s: StatusMessage): Uint8Array {
   return new Writer(MAX_STATUS_SIZE)
     .fixed(s.genesisHash, 32)
     .fixed(s.headHash, 32)
     .uint(s.headHeight)
-    .uint(s.finalizedHeight)
-    .varBytes(bigintToBytes(s.weight), 1, 32)
+    .uint(s.finalized.height)
+    .fixed(s.finalized.hash, 32)
+    .varBytes(s.weight, 1, MAX_STATUS_WEIGHT)
     .finish();
 }
 
@@ -70,10 +56,17 @@ export function decodeStatus(bytes: Uint8Array): StatusMessage {
   const headHash = r.fixed(32, "headHash");
   const headHeight = r.uint("headHeight");
   const finalizedHeight = r.uint("finalizedHeight");
-  const w = r.varBytes(1, 32, "weight");
-  if (w.length > 0 && w[0] === 0) r.fail("weight has a leading zero byte");
+  const finalizedHash = r.fixed(32, "finalizedHash");
+  const weight = r.varBytes(1, MAX_STATUS_WEIGHT, "weight");
   r.end();
-  return { genesisHash, headHash, headHeight, finalizedHeight, weight: bytesToBigint(w) };
+  if (finalizedHeight > headHeight) r.fail("finalized height is above the head");
+  return {
+    genesisHash,
+    headHash,
+    headHeight,
+    finalized: { height: finalizedHeight, hash: finalizedHash },
+    weight,
+  };
 }
 
 /** Encodes a blocks_by_range request. */

@@ -29,6 +29,7 @@ export interface PeerInfo {
   addrs: string[];
   direction: "inbound" | "outbound" | undefined;
   connectedAt: number;
+  /** `weight` is the engine's opaque fork-choice weight, in hex. */
   head: { hash: string; height: number; weight: string; finalizedHeight: number } | undefined;
   score: number;
   invalid: number;
@@ -191,8 +192,8 @@ export class PeerManager {
         head: s && {
           hash: toHex(s.headHash),
           height: s.headHeight,
-          weight: s.weight.toString(),
-          finalizedHeight: s.finalizedHeight,
+          weight: toHex(s.weight),
+          finalizedHeight: s.finalized.height,
         },
         score: this.gossipScore(r.id),
         invalid: Math.round(this.invalidOf(r.id) * 100) / 100,

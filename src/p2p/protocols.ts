@@ -27,14 +27,7 @@ export const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
 /** Our side of the status handshake. */
 export function localStatus(node: P2PNode): StatusMessage {
-  const head = node.chain.head();
-  return {
-    genesisHash: node.chain.genesisHash,
-    headHash: head.hash,
-    headHeight: head.header.height,
-    finalizedHeight: node.engine.finalizedHeight(node.chain.view),
-    weight: head.weight,
-  };
+  return { genesisHash: node.chain.genesisHash, ...node.chain.status() };
 }
 
 /** What the responders need. */

@@ -3,6 +3,7 @@
  * responders (with their rate limiters), sync, and the status handshake, wired to each other.
  */
 import type { Logger } from "pino";
+import { peerIsAhead, refuseConflictingFinality } from "./chain-status.ts";
 import type { ChainTopics } from "./chain-topics.ts";
 import { PeerClient } from "./client.ts";
 import { P2PError } from "./errors.ts";
@@ -79,7 +80,9 @@ export async function buildRuntime(c: RuntimeContext): Promise<Runtime> {
     onRemoteStatus: (peer, status) => {
       if (!peers.recordStatus(peer, status))
         throw new P2PError("P2P_GENESIS_MISMATCH", "peer is on another chain");
-      if (status.weight > node.chain.head().weight) sync.trigger();
+      if (refuseConflictingFinality(node, peers, peer.toString(), status))
+        throw new P2PError("P2P_FINALIZED_CONFLICT", "peer finalized a conflicting chain");
+      if (peerIsAhead(node, status)) sync.trigger();
     },
     onBadRequest: c.onBadPeer,
   });

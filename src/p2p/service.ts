@@ -6,15 +6,16 @@
 import type { PrivateKey } from "@libp2p/interface";
 import { peerIdFromPrivateKey, peerIdFromString } from "@libp2p/peer-id";
 import type { Logger } from "pino";
+import type { EngineTopic } from "../consensus/engine.ts";
 import { type Block, encodeBlock, headerHash } from "../core/block.ts";
-import { describeError } from "../core/errors.ts";
+import { ChainlabError, describeError } from "../core/errors.ts";
 import { toHex } from "../core/hash.ts";
 import { ChainTopics } from "./chain-topics.ts";
 import { Dialer, parseMultiaddr } from "./dialer.ts";
 import { P2PError } from "./errors.ts";
 import { P2PEvents } from "./events.ts";
 import { PeerGate } from "./gater.ts";
-import { GossipRouter, type TopicRegistration } from "./gossip.ts";
+import { accept, type GossipFault, GossipRouter, ignore, reject, type TopicRegistration } from "./gossip.ts";
 import type { Handshake } from "./handshake.ts";
 import { createHost, type Host } from "./host.ts";
 import { watchHost } from "./host-events.ts";
@@ -72,6 +73,7 @@ export class P2PService {
       stats: this.statsData,
       log: this.log,
       onInvalid: (peer, reason) => this.peerManager.recordInvalid(peer, reason),
+      relayAction: (topic, data, from) => node.outbound.relayAction(topic, data, from),
     });
     this.topics = new ChainTopics(node);
     this.peerManager = new PeerManager({
@@ -84,6 +86,7 @@ export class P2PService {
       banDurationMs: opts.banDurationMs,
     });
     this.topics.register(this.router, this.names, (p, b, r) => this.sync?.onOrphan(p, b, r));
+    for (const t of node.engine.topics()) this.registerTopic(engineTopicRegistration(t));
   }
 
   /** Adds an engine topic `/chainlab/<genesis8>/<name>/1` (before start); returns the full topic. */
@@ -93,9 +96,9 @@ export class P2PService {
     return topic;
   }
 
-  /** Publishes on a registered engine topic by its short name. */
+  /** Publishes on a topic by its short name ("blocks", "txs", an engine topic) through the node's publisher. */
   async publish(name: string, data: Uint8Array): Promise<void> {
-    await this.router.publish(scopedName(this.node.chain.genesisHash, name), data);
+    await this.node.outbound.publish(name, data);
   }
 
   /**
@@ -104,7 +107,7 @@ export class P2PService {
    */
   async announceBlock(block: Block): Promise<void> {
     this.topics.markAnnounced(toHex(headerHash(block.header)));
-    await this.router.publish(this.names.blocksTopic, encodeBlock(block));
+    await this.node.outbound.publish("blocks", encodeBlock(block));
   }
 
   /** Subscribes to service events (peer connected/banned/status, sync done). */
@@ -202,10 +205,13 @@ export class P2PService {
     );
     await host.start();
     this.router.attach(pubsub);
+    this.node.outbound.attach((name, data) =>
+      this.router.publish(scopedName(this.node.chain.genesisHash, name), data),
+    );
     this.unsubscribe.push(
       this.topics.relay(
-        (bytes) => void this.router.publish(this.names.blocksTopic, bytes),
-        (bytes) => void this.router.publish(this.names.txsTopic, bytes),
+        (bytes) => void this.node.outbound.publish("blocks", bytes),
+        (bytes) => void this.node.outbound.publish("txs", bytes),
       ),
     );
   }
@@ -293,14 +299,14 @@ export class P2PService {
     }
   }
 
-  /** Delays every gossip message in and out by `ms` (0 turns it off). */
-  injectGossipDelay(ms: number): void {
-    this.router.setDelay(ms);
+  /** Sets the inbound gossip fault rules (delay or drop per topic and per peer; [] turns them off). */
+  setGossipFaults(faults: readonly GossipFault[]): void {
+    this.router.setFaults(faults);
   }
 
-  /** Drops each gossip message in and out with probability `p` (0 turns it off). */
-  dropGossip(probability: number): void {
-    this.router.setDrop(probability);
+  /** The inbound gossip fault rules in force. */
+  gossipFaults(): GossipFault[] {
+    return this.router.currentFaults();
   }
 
   /** Starts a sync round now if a peer is heavier. */
@@ -316,6 +322,22 @@ export class P2PService {
       sync: this.sync?.progress ?? idleSync(),
     });
   }
+}
+
+/** A gossip registration for an engine topic: the engine's answer, or the verdict its error carries. */
+function engineTopicRegistration(t: EngineTopic): TopicRegistration {
+  return {
+    name: t.name,
+    maxBytes: t.maxBytes,
+    validate: async (data, from) => {
+      try {
+        return (await t.validate(data, from)) === "accept" ? accept() : ignore("engine");
+      } catch (err) {
+        if (err instanceof ChainlabError) return err.senderAtFault ? reject(err.code) : ignore(err.code);
+        throw err;
+      }
+    },
+  };
 }
 
 /** Creates the p2p service for `node` (loads or creates `<dataDir>/peer.key`; does not start it). */

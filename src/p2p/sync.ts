@@ -9,6 +9,7 @@ import type { ImportResult } from "../chain/chain.ts";
 import type { Block } from "../core/block.ts";
 import { ChainlabError, describeError } from "../core/errors.ts";
 import { type Hash, toHex } from "../core/hash.ts";
+import { betterThan, peerIsAhead, refuseConflictingFinality } from "./chain-status.ts";
 import type { ChainTopics } from "./chain-topics.ts";
 import type { FetchedBlock, PeerClient } from "./client.ts";
 import type { P2PEvents } from "./events.ts";
@@ -94,13 +95,13 @@ export class SyncManager {
   }
 
   private bestPeer(): PeerRecord | undefined {
-    const ours = this.d.node.chain.head().weight;
+    const node = this.d.node;
     const now = Date.now();
     let best: PeerRecord | undefined;
     for (const r of this.d.peers.all()) {
-      if (r.status === undefined || r.status.weight <= ours) continue;
+      if (r.status === undefined || !peerIsAhead(node, r.status)) continue;
       if ((this.cooldown.get(r.id) ?? 0) > now) continue;
-      if (best === undefined || r.status.weight > best.status!.weight) best = r;
+      if (best === undefined || betterThan(node, r.status, best.status!)) best = r;
     }
     return best;
   }
@@ -138,7 +139,8 @@ export class SyncManager {
     const { node, client, log } = this.d;
     const status = await client.status(peer.peerId, this.d.localStatus());
     if (!this.d.peers.recordStatus(peer.peerId, status)) return;
-    if (status.weight <= node.chain.head().weight) return;
+    if (refuseConflictingFinality(node, this.d.peers, peer.id, status)) return;
+    if (!peerIsAhead(node, status)) return;
     const ourHeight = node.chain.head().header.height;
     const start = await this.findStart(peer, Math.min(ourHeight, status.headHeight));
     const p = this.progress;
@@ -169,7 +171,11 @@ export class SyncManager {
         const batch = await inflight.shift()!.req;
         launch();
         for (const f of batch) {
-          const r = await this.d.topics.importFromNetwork(f.block, "sync", toHex(f.hash));
+          const r = await this.d.topics.importFromNetwork(
+            f.block,
+            { kind: "sync", peer: peer.id },
+            toHex(f.hash),
+          );
           if (r.status === "orphan") {
             // The peer reorganized under us: start over shortly.
             this.retryLater(peer.id, RETRY_AFTER_REORG_MS);
@@ -251,7 +257,11 @@ export class SyncManager {
         if (this.d.node.chain.view.getMeta(hash) !== undefined) return;
         const [f] = await this.d.client.blocksByHash(peer.peerId, [hash]);
         if (f === undefined) break;
-        const r = await this.d.topics.importFromNetwork(f.block, "ancestor", toHex(f.hash));
+        const r = await this.d.topics.importFromNetwork(
+          f.block,
+          { kind: "ancestor", peer: peer.id },
+          toHex(f.hash),
+        );
         if (r.status !== "orphan") return;
         hash = r.missingParent;
       }

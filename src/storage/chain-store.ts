@@ -10,6 +10,7 @@ import { decodeMeta, encodeMeta, type StoredMeta } from "./meta.ts";
 import {
   blockKey,
   canonicalKey,
+  engineKey,
   genesisKey,
   headKey,
   metaKey,
@@ -58,6 +59,23 @@ export class ChainBatch {
 
   putMeta(hash: Uint8Array, meta: StoredMeta): this {
     return this.put(metaKey(hash), encodeMeta(meta));
+  }
+
+  delMeta(hash: Uint8Array): this {
+    return this.del(metaKey(hash));
+  }
+
+  delUndo(hash: Uint8Array): this {
+    return this.del(undoKey(hash));
+  }
+
+  /** Engine data under the engine's own keys, written in the block's batch. */
+  putEngine(key: Uint8Array, value: Uint8Array): this {
+    return this.put(engineKey(key), value);
+  }
+
+  delEngine(key: Uint8Array): this {
+    return this.del(engineKey(key));
   }
 
   putCanonical(height: number, hash: Uint8Array): this {
@@ -169,6 +187,10 @@ export class ChainStore {
 
   async getBlock(hash: Uint8Array): Promise<Uint8Array | undefined> {
     return this.db.get(blockKey(hash));
+  }
+
+  async getEngine(key: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.db.get(engineKey(key));
   }
 
   async getUndo(hash: Uint8Array): Promise<Uint8Array | undefined> {

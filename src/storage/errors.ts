@@ -10,4 +10,9 @@ export class StorageError extends ChainlabError {
   constructor(code: StorageErrorCode, message: string, data: Record<string, unknown> = {}) {
     super(code, message, data);
   }
+
+  /** Our own storage failing is never a peer's fault. */
+  override get senderAtFault(): boolean {
+    return false;
+  }
 }

@@ -13,7 +13,7 @@ export const Prefix = {
   head: 0x48,
   /** "b" | hash(32) -> block encoding. Absent for blocks known only to be invalid. */
   block: 0x62,
-  /** "m" | hash(32) -> block meta: status u8 | weight u8-length-prefixed big-endian | header encoding. */
+  /** "m" | hash(32) -> block meta: status u8 | engine metadata u8-length-prefixed | header encoding. */
   meta: 0x6d,
   /** "c" | height u64 BE -> canonical block hash (32). */
   canonical: 0x63,
@@ -55,13 +55,17 @@ export function prefixRange(prefix: number): { gte: Uint8Array; lt: Uint8Array }
   return { gte: Uint8Array.of(prefix), lt: Uint8Array.of(prefix + 1) };
 }
 
-/** Block status in its meta record. */
+/**
+ * Block status in its meta record. Since the engine seam every stored block is executed before it
+ * is written (status valid); `stored` and `invalid` records come only from older data dirs, and
+ * opening drops them.
+ */
 export const BlockStatus = {
-  /** Header and body checked; state not executed yet (a side branch). */
+  /** Older data dirs: header and body checked, state not executed (never written now). */
   stored: 0,
-  /** Executed successfully at least once. */
+  /** Fully validated and executed. */
   valid: 1,
-  /** Failed execution; its descendants are invalid too. */
+  /** Older data dirs: failed execution (never written now). */
   invalid: 2,
 } as const;
 export type BlockStatus = (typeof BlockStatus)[keyof typeof BlockStatus];

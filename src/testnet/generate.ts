@@ -56,12 +56,14 @@ function tomlConfig(miner: { coinbase: string; hashrate: number } | undefined): 
     "[block]",
     "max_txs = 5000",
     "",
-    "[mining]",
+    "[produce]",
   ];
   if (miner)
     lines.push(
       "enabled = true",
-      `coinbase = "${miner.coinbase}"`,
+      `beneficiary = "${miner.coinbase}"`,
+      "",
+      "[pow]",
       "threads = 1",
       `hashrate = ${miner.hashrate}`,
     );

@@ -7,7 +7,7 @@ import { access, readFile, rm } from "node:fs/promises";
 import { resolve } from "node:path";
 import { describeError } from "../core/errors.ts";
 import { decodeAddress } from "../crypto/address.ts";
-import { readConfigFile, resolveSettings } from "../node/config.ts";
+import { engineSection, readConfigFile, resolveSettings } from "../node/config.ts";
 import { type Daemon, startDaemon } from "../node/daemon.ts";
 import { resolveGenesis } from "../node/data-dir.ts";
 import { type Logger, silentLogger } from "../node/logger.ts";
@@ -149,22 +149,17 @@ export class Testnet {
       const file = await readConfigFile(`${node.dataDir}/config.toml`);
       const settings = resolveSettings({ "p2p.bootstrap": bootstrap, "log.level": "warn" }, {}, file);
       const log: Logger = silentLogger();
-      const coinbase = settings["mining.coinbase"];
+      const coinbase = settings["produce.beneficiary"];
       const daemon = await startDaemon(
         {
           dataDir: node.dataDir,
           genesis,
           maxBlockTxs: settings["block.max_txs"],
           mempool: { maxTxs: settings["mempool.max_txs"], maxPerSender: settings["mempool.max_per_sender"] },
+          // In-process nodes share one process: one mining thread each.
+          engineConfig: { ...engineSection(settings, genesis.consensus.type), threads: 1 },
           ...(coinbase !== ""
-            ? {
-                produce: {
-                  beneficiary: decodeAddress(coinbase),
-                  threads: 1,
-                  ...(settings["mining.hashrate"] > 0 ? { hashrate: settings["mining.hashrate"] } : {}),
-                },
-                autoProduce: settings["mining.enabled"],
-              }
+            ? { produce: { beneficiary: decodeAddress(coinbase) }, autoProduce: settings["produce.enabled"] }
             : {}),
         },
         settings,

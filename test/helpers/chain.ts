@@ -3,8 +3,10 @@
  * easy genesis targets (about two hashes per block), either on a chain's head through the real
  * template builder or crafted by hand on any parent to make invalid blocks.
  */
+
 import { afterEach } from "vitest";
 import { Chain } from "../../src/chain/chain.ts";
+import type { OrphanLimits } from "../../src/chain/orphans.ts";
 import type { BlockMeta, ChainView, ConsensusEngine } from "../../src/consensus/engine.ts";
 import { compactToTarget } from "../../src/consensus/pow/difficulty.ts";
 import { hashToBigInt } from "../../src/consensus/pow/engine.ts";
@@ -45,9 +47,7 @@ export interface OpenChainOptions {
   path?: string;
   engine?: ConsensusEngine;
   now?: () => number;
-  orphanLimit?: number;
-  /** Fork depth up to which side blocks are executed before storage (0: store them unexecuted). */
-  sideCheckDepth?: number;
+  orphanLimits?: Partial<OrphanLimits>;
 }
 
 /** Opens a chain in a fresh temp dir (removed after the test) or in `opts.path`. */
@@ -78,8 +78,7 @@ export async function openChain(
       genesis,
       log: silentLogger(),
       ...(opts.now ? { now: opts.now } : {}),
-      ...(opts.orphanLimit !== undefined ? { orphanLimit: opts.orphanLimit } : {}),
-      ...(opts.sideCheckDepth !== undefined ? { sideCheckDepth: opts.sideCheckDepth } : {}),
+      ...(opts.orphanLimits !== undefined ? { orphanLimits: opts.orphanLimits } : {}),
     });
   } catch (err) {
     await store.close();
@@ -167,7 +166,7 @@ export type CraftParent = BlockMeta | Block;
 
 function parentMeta(p: CraftParent): BlockMeta {
   if ("hash" in p) return p;
-  return { hash: headerHash(p.header), header: p.header, weight: 0n };
+  return { hash: headerHash(p.header), header: p.header, engineMeta: new Uint8Array(0) };
 }
 
 /** Fields of a crafted block; anything not given is derived from the parent like a template. */

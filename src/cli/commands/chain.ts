@@ -43,8 +43,7 @@ export function registerChain(program: Command): void {
       }
       try {
         const head = await reader.head();
-        const json = blockToJson(head.hash, head.block, reader.engine, { canonical: true });
-        json.cumulativeWeight = head.weight.toString();
+        const json = blockToJson(head.hash, head.block, reader.engine, { canonical: true, meta: head.meta });
         if (opts.json) printJson(json);
         else printFields(summary(json));
       } finally {

@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { toHex } from "../../core/hash.ts";
 import { encodeAddress } from "../../crypto/address.ts";
-import { type ConfigKey, readConfigFile, resolveSettings } from "../../node/config.ts";
+import { type ConfigKey, engineSection, readConfigFile, resolveSettings } from "../../node/config.ts";
 import { startDaemon } from "../../node/daemon.ts";
 import { dataDirPaths, resolveGenesis } from "../../node/data-dir.ts";
 import { createLogger, type LogLevel } from "../../node/logger.ts";
@@ -16,7 +16,9 @@ export interface StartOptions {
   genesis?: string;
   config?: string;
   mine?: boolean;
+  produce?: boolean;
   coinbase?: string;
+  beneficiary?: string;
   minerThreads?: string;
   hashrate?: string;
   logLevel?: string;
@@ -43,10 +45,11 @@ function flagSettings(o: StartOptions): Partial<Record<ConfigKey, unknown>> {
   if (o.bootstrap !== undefined) f["p2p.bootstrap"] = o.bootstrap;
   if (o.maxPeers !== undefined) f["p2p.max_peers"] = o.maxPeers;
   if (o.metricsPublic) f["rpc.metrics_public"] = true;
-  if (o.mine) f["mining.enabled"] = true;
-  if (o.coinbase !== undefined) f["mining.coinbase"] = o.coinbase;
-  if (o.minerThreads !== undefined) f["mining.threads"] = o.minerThreads;
-  if (o.hashrate !== undefined) f["mining.hashrate"] = o.hashrate;
+  if (o.mine || o.produce) f["produce.enabled"] = true;
+  const beneficiary = o.beneficiary ?? o.coinbase;
+  if (beneficiary !== undefined) f["produce.beneficiary"] = beneficiary;
+  if (o.minerThreads !== undefined) f["pow.threads"] = o.minerThreads;
+  if (o.hashrate !== undefined) f["pow.hashrate"] = o.hashrate;
   return f;
 }
 
@@ -54,8 +57,8 @@ function flagSettings(o: StartOptions): Partial<Record<ConfigKey, unknown>> {
 export async function runNode(opts: StartOptions): Promise<void> {
   const file = await readConfigFile(opts.config ?? dataDirPaths(opts.dataDir).config);
   const settings = resolveSettings(flagSettings(opts), process.env, file, opts.config ?? "config.toml");
-  if (settings["mining.enabled"] && settings["mining.coinbase"] === "") {
-    throw new CliError("--mine needs --coinbase ADDRESS (or mining.coinbase in config.toml)");
+  if (settings["produce.enabled"] && settings["produce.beneficiary"] === "") {
+    throw new CliError("--mine needs --coinbase ADDRESS (or produce.beneficiary in config.toml)");
   }
   const genesis = await resolveGenesis(opts.dataDir, opts.genesis);
   const log = createLogger({
@@ -63,7 +66,9 @@ export async function runNode(opts: StartOptions): Promise<void> {
     ...(settings["log.file"] !== "" ? { file: settings["log.file"] } : {}),
   });
   const beneficiary =
-    settings["mining.coinbase"] !== "" ? parseAddress(settings["mining.coinbase"], "coinbase") : undefined;
+    settings["produce.beneficiary"] !== ""
+      ? parseAddress(settings["produce.beneficiary"], "coinbase")
+      : undefined;
   const daemon = await startDaemon(
     {
       dataDir: opts.dataDir,
@@ -72,16 +77,8 @@ export async function runNode(opts: StartOptions): Promise<void> {
       waitForLockMs: 3000,
       maxBlockTxs: settings["block.max_txs"],
       mempool: { maxTxs: settings["mempool.max_txs"], maxPerSender: settings["mempool.max_per_sender"] },
-      ...(beneficiary
-        ? {
-            produce: {
-              beneficiary,
-              ...(settings["mining.threads"] > 0 ? { threads: settings["mining.threads"] } : {}),
-              ...(settings["mining.hashrate"] > 0 ? { hashrate: settings["mining.hashrate"] } : {}),
-            },
-            autoProduce: settings["mining.enabled"],
-          }
-        : {}),
+      engineConfig: engineSection(settings, genesis.consensus.type),
+      ...(beneficiary ? { produce: { beneficiary }, autoProduce: settings["produce.enabled"] } : {}),
     },
     settings,
     log,
@@ -127,8 +124,10 @@ export function registerNode(program: Command): void {
     .requiredOption("--data-dir <dir>", "data dir (created if missing)")
     .option("--genesis <file>", "genesis file (required on first start; copied into the data dir)")
     .option("--config <file>", "TOML config file (default: DATA_DIR/config.toml)")
-    .option("--mine", "produce blocks")
-    .option("--coinbase <address>", "address that receives block rewards and fees")
+    .option("--mine", "produce blocks (same as --produce)")
+    .option("--produce", "produce blocks")
+    .option("--coinbase <address>", "address that receives block rewards and fees (same as --beneficiary)")
+    .option("--beneficiary <address>", "address that receives block rewards and fees")
     .option("--miner-threads <n>", "PoW worker threads (default: one per core)")
     .option("--hashrate <h>", "throttle PoW to this many hashes/s (experiments)")
     .option("--listen <multiaddr>", "p2p listen address, repeatable (default /ip4/127.0.0.1/tcp/0)", collect)

@@ -12,20 +12,27 @@ import {
   type ApplyContext,
   type BlockMeta,
   type BlockProducer,
+  type ChainStatus,
   type ChainView,
   type ConsensusEngine,
   ConsensusError,
+  type EngineTopic,
+  type ForkChoice,
+  type ForkChoiceRestore,
   medianTimePast,
   type ProducerContext,
   type ProducerOptions,
   verifyExtendsParent,
 } from "../engine.ts";
 import { asertTarget, compactToTarget, targetToCompact, workForTarget } from "./difficulty.ts";
+import { PowForkChoice } from "./fork-choice.ts";
 import { decodePowFields, encodePowFields, type PowFields } from "./layout.ts";
 import { createPoolSealer } from "./miner/pool-sealer.ts";
+import { parsePowNodeOptions } from "./node-options.ts";
 import { blockReward, type PowParams, parsePowParams } from "./params.ts";
 import { PowProducer } from "./producer.ts";
 import type { Sealer } from "./sealer.ts";
+import { decodeWork, encodeWork } from "./work.ts";
 
 /** The big-endian integer value of a 32-byte hash. */
 export function hashToBigInt(hash: Uint8Array): bigint {
@@ -34,31 +41,37 @@ export function hashToBigInt(hash: Uint8Array): bigint {
   return v;
 }
 
-/** Options of the PoW engine beyond genesis (how to seal). */
+/** Options of the PoW engine beyond genesis (how to seal, how much side-branch work to store). */
 export interface PowEngineOptions {
   /** Builds the sealer for a producer; defaults to the worker-thread SIMD miner pool. */
   createSealer?: (options: ProducerOptions) => Sealer;
+  /**
+   * Unrequested side blocks whose branch is more than this many blocks of the head's work behind
+   * the head are refused (default 64).
+   */
+  sideBranchMarginBlocks?: number;
 }
+
+/** Default of PowEngineOptions.sideBranchMarginBlocks. */
+export const DEFAULT_SIDE_BRANCH_MARGIN_BLOCKS = 64;
 
 /** The PoW implementation of ConsensusEngine. */
 export class PowEngine implements ConsensusEngine {
   readonly type = "pow";
   readonly txKinds: ReadonlySet<TxKind> = new Set();
+  /** PoW needs no clock: its fork choice changes only with blocks. */
+  readonly tickMs = 0;
   readonly params: PowParams;
   private readonly powLimit: bigint;
   private readonly createSealer: (options: ProducerOptions) => Sealer;
+  private readonly marginBlocks: number;
   private producer: PowProducer | undefined;
 
   constructor(genesis: Genesis, options: PowEngineOptions = {}) {
     this.params = parsePowParams(genesis.consensus.params);
     this.powLimit = compactToTarget(this.params.powLimitBits)!;
-    this.createSealer =
-      options.createSealer ??
-      ((o) =>
-        createPoolSealer({
-          ...(o.threads !== undefined ? { threads: o.threads } : {}),
-          ...(o.hashrate !== undefined ? { hashrate: o.hashrate } : {}),
-        }));
+    this.marginBlocks = options.sideBranchMarginBlocks ?? DEFAULT_SIDE_BRANCH_MARGIN_BLOCKS;
+    this.createSealer = options.createSealer ?? ((o) => createPoolSealer(parsePowNodeOptions(o.engine)));
   }
 
   genesisFields(): Uint8Array {
@@ -66,6 +79,10 @@ export class PowEngine implements ConsensusEngine {
   }
 
   genesisState(): void {}
+
+  genesisMeta(): Uint8Array {
+    return encodeWork(0n);
+  }
 
   fields(header: Header): PowFields {
     try {
@@ -93,6 +110,35 @@ export class PowEngine implements ConsensusEngine {
         powLimit: this.powLimit,
       }),
     );
+  }
+
+  /** Seal under the header's own bits, bits within the PoW limit, and no far-future timestamp. */
+  verifyHeaderIntrinsic(header: Header, now: number): void {
+    const f = this.fields(header);
+    const target = compactToTarget(f.bits);
+    if (target === null || target === 0n || target > this.powLimit) {
+      throw new ConsensusError(
+        "BLOCK_BAD_DIFFICULTY",
+        `bits 0x${f.bits.toString(16)} are outside the PoW limit`,
+        {
+          got: f.bits,
+        },
+      );
+    }
+    if (hashToBigInt(sha256(encodeHeader(header))) > target) {
+      throw new ConsensusError("BLOCK_BAD_SEAL", "header hash is above the target");
+    }
+    this.verifyNotInFuture(header, now);
+  }
+
+  private verifyNotInFuture(header: Header, now: number): void {
+    if (header.timestamp > now + this.params.maxFutureDriftMs) {
+      throw new ConsensusError(
+        "BLOCK_TIMESTAMP_IN_FUTURE",
+        `timestamp ${header.timestamp} is too far ahead of ${now}`,
+        { got: header.timestamp, now },
+      );
+    }
   }
 
   verifyHeader(header: Header, parent: BlockMeta, view: ChainView, now: number): void {
@@ -124,25 +170,23 @@ export class PowEngine implements ConsensusEngine {
         },
       );
     }
-    if (header.timestamp > now + this.params.maxFutureDriftMs) {
-      throw new ConsensusError(
-        "BLOCK_TIMESTAMP_IN_FUTURE",
-        `timestamp ${header.timestamp} is too far ahead of ${now}`,
-        {
-          got: header.timestamp,
-          now,
-        },
-      );
-    }
+    this.verifyNotInFuture(header, now);
   }
 
-  verifyBody(block: Block): void {
+  /** PoW headers commit to an empty engine body: any engine body bytes were added by a sender. */
+  verifyBodyCommitment(block: Block): void {
     if (block.engineBody.length !== 0) {
-      throw new ConsensusError("BLOCK_BAD_ENGINE_BODY", "PoW blocks carry no engine body");
+      throw new ConsensusError("BLOCK_BODY_MISMATCH", "PoW blocks carry no engine body", {
+        got: block.engineBody.length,
+        expected: 0,
+      });
     }
   }
 
-  blockWeight(header: Header): bigint {
+  verifyBody(): void {}
+
+  /** The work this block's header stands for. */
+  blockWork(header: Header): bigint {
     return workForTarget(compactToTarget(this.fields(header).bits) ?? 0n);
   }
 
@@ -150,18 +194,37 @@ export class PowEngine implements ConsensusEngine {
     throw new ConsensusError("CONSENSUS_BAD_PARAMS", "PoW has no engine transactions");
   }
 
-  applyBlock(block: Block, state: Parameters<ConsensusEngine["applyBlock"]>[1], ctx: ApplyContext): void {
+  /** Coinbase reward plus fees; the metadata is the parent's cumulative work plus this block's. */
+  applyBlock(
+    block: Block,
+    state: Parameters<ConsensusEngine["applyBlock"]>[1],
+    ctx: ApplyContext,
+  ): Uint8Array {
     const reward = blockReward(this.params, block.header.height) + ctx.fees;
     if (reward > 0n) creditAccount(state, block.header.beneficiary, reward);
+    return encodeWork(decodeWork(ctx.parent.engineMeta) + this.blockWork(block.header));
   }
 
-  compareHeads(a: BlockMeta, b: BlockMeta): number {
-    return a.weight > b.weight ? 1 : a.weight < b.weight ? -1 : 0;
+  createForkChoice(view: ChainView, restore: ForkChoiceRestore): ForkChoice {
+    return new PowForkChoice(view, restore, (h) => this.blockWork(h), this.marginBlocks);
   }
 
-  finalizedHeight(): number {
-    return 0;
+  /** More cumulative work than ours (a malformed weight is never ahead). */
+  isAhead(ours: ChainStatus, theirs: ChainStatus): boolean {
+    try {
+      return decodeWork(theirs.weight) > decodeWork(ours.weight);
+    } catch {
+      return false;
+    }
   }
+
+  topics(): EngineTopic[] {
+    return [];
+  }
+
+  start(): void {}
+
+  async stop(): Promise<void> {}
 
   prepareFields(parent: BlockMeta, view: ChainView): Uint8Array {
     return encodePowFields({ bits: this.expectedBits(parent, view), extraNonce: 0n, nonce: 0 });
@@ -187,6 +250,10 @@ export class PowEngine implements ConsensusEngine {
     };
   }
 
+  describeMeta(meta: BlockMeta): Record<string, unknown> {
+    return { cumulativeWork: decodeWork(meta.engineMeta).toString() };
+  }
+
   status(view: ChainView): Record<string, unknown> {
     const head = view.head();
     const bits = this.fields(head.header).bits;
@@ -196,7 +263,7 @@ export class PowEngine implements ConsensusEngine {
       bits: `0x${bits.toString(16)}`,
       nextBits: `0x${this.expectedBits(head, view).toString(16)}`,
       difficulty: workForTarget(compactToTarget(bits)!).toString(),
-      cumulativeWork: head.weight.toString(),
+      cumulativeWork: decodeWork(head.engineMeta).toString(),
       targetBlockTimeMs: this.params.targetBlockTimeMs,
       mining: this.producer?.running ?? false,
       ...(this.producer ? this.producer.stats() : { hashrate: 0 }),

@@ -70,7 +70,7 @@ describe("PoW template refresh", () => {
       {
         dataDir: dirB.path,
         genesis,
-        produce: { beneficiary: actor("minerB").addressBytes, threads: 1, hashrate: 1_000_000 },
+        produce: { beneficiary: actor("minerB").addressBytes, engine: { threads: 1, hashrate: 1_000_000 } },
       },
       silentLogger(),
     );
@@ -86,14 +86,14 @@ describe("PoW template refresh", () => {
     b.onBlockImported((block, r) => {
       if (!mirrored.has(toHex(r.hash))) {
         mirrored.add(toHex(r.hash));
-        void a.importBlock(block, "peer").catch(() => {});
+        void a.importBlock(block, { kind: "gossip" }).catch(() => {});
       }
     });
     const bErrors: unknown[] = [];
     a.onBlockImported((block, r) => {
       if (!mirrored.has(toHex(r.hash))) {
         mirrored.add(toHex(r.hash));
-        void b.importBlock(block, "peer").catch((err: unknown) => bErrors.push(err));
+        void b.importBlock(block, { kind: "gossip" }).catch((err: unknown) => bErrors.push(err));
       }
     });
     a.startProducing();

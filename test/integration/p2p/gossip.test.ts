@@ -69,7 +69,7 @@ describe("gossip across five nodes", { timeout: 60_000 }, () => {
     await link(a, b);
     const block = buildBlock(a.node);
     await a.p2p.announceBlock(block);
-    await a.node.importBlock(block, "local");
+    await a.node.importBlock(block, { kind: "local" });
     await waitForHeads([b], 1, 10_000);
     expect(a.p2p.stats().messagesOut[a.p2p.names.blocksTopic]).toBe(1);
   });

@@ -116,7 +116,7 @@ export function buildBlock(node: ChainlabNode, opts: { txs?: Tx[]; beneficiary?:
 /** Mines one block on `node` and imports it as a local block (the relay publishes it). */
 export async function mineBlock(node: ChainlabNode, opts: { txs?: Tx[] } = {}): Promise<Block> {
   const block = buildBlock(node, opts);
-  const r = await node.importBlock(block, "local");
+  const r = await node.importBlock(block, { kind: "local" });
   if (r.status !== "head") throw new Error(`mined block imported as ${r.status}`);
   return block;
 }

@@ -3,9 +3,8 @@ import { BlockTree } from "../../../src/chain/block-tree.ts";
 import type { BlockMeta } from "../../../src/consensus/engine.ts";
 import type { Header } from "../../../src/core/block.ts";
 import { sha256, toHex, utf8 } from "../../../src/core/hash.ts";
-import { BlockStatus } from "../../../src/storage/schema.ts";
 
-/** A meta named `name` at `height` on `parent`; weight = height. */
+/** A meta named `name` at `height` on `parent`. */
 function meta(name: string, parent: BlockMeta | undefined): BlockMeta {
   const height = parent ? parent.header.height + 1 : 0;
   const header: Header = {
@@ -18,7 +17,7 @@ function meta(name: string, parent: BlockMeta | undefined): BlockMeta {
     timestamp: height,
     engine: new Uint8Array(0),
   };
-  return { hash: sha256(utf8(name)), header, weight: BigInt(height) };
+  return { hash: sha256(utf8(name)), header, engineMeta: new Uint8Array(0) };
 }
 
 /**
@@ -38,8 +37,8 @@ function sampleTree() {
   const b4 = meta("b4", b3);
   const c4 = meta("c4", b3);
   const tree = new BlockTree(g);
-  for (const m of [a1, a2, a3]) tree.add(m, BlockStatus.valid);
-  for (const m of [b2, b3, b4, c4]) tree.add(m, BlockStatus.stored);
+  for (const m of [a1, a2, a3]) tree.add(m);
+  for (const m of [b2, b3, b4, c4]) tree.add(m);
   tree.setHead(a3, 1, [a1, a2, a3]);
   return { tree, g, a1, a2, a3, b2, b3, b4, c4 };
 }
@@ -90,11 +89,17 @@ describe("BlockTree", () => {
     expect(names(tree.descendants(t.b2.hash), all).sort()).toEqual(["b2", "b3", "b4", "c4"]);
   });
 
-  it("lists the tips that are not invalid", () => {
+  it("lists the tips", () => {
     const t = sampleTree();
     const { tree, ...all } = t;
-    tree.setStatus(t.c4.hash, BlockStatus.invalid);
-    expect(names(tree.tips(), all).sort()).toEqual(["a3", "b4"]);
+    expect(names(tree.tips(), all).sort()).toEqual(["a3", "b4", "c4"]);
+  });
+
+  it("removes pruned blocks and their parent links", () => {
+    const t = sampleTree();
+    const { tree, ...all } = t;
+    tree.remove([t.b2, t.b3, t.b4, t.c4]);
+    expect([tree.size, names(tree.childrenOf(t.a1.hash), all)]).toEqual([4, ["a2"]]);
   });
 
   it("rewrites the canonical index above the fork point on a head switch", () => {
@@ -108,7 +113,7 @@ describe("BlockTree", () => {
   it("drops canonical heights above a shorter new head", () => {
     const t = sampleTree();
     const d2 = meta("d2", t.a1);
-    t.tree.add(d2, BlockStatus.valid);
+    t.tree.add(d2);
     t.tree.setHead(d2, 2, [d2]);
     expect(t.tree.getCanonical(3)).toBeUndefined();
   });
@@ -116,7 +121,7 @@ describe("BlockTree", () => {
   it("ignores a block added twice", () => {
     const t = sampleTree();
     const before = t.tree.size;
-    t.tree.add(t.b2, BlockStatus.valid);
-    expect([t.tree.size, t.tree.node(t.b2.hash)?.status]).toEqual([before, BlockStatus.stored]);
+    t.tree.add(t.b2);
+    expect([t.tree.size, t.tree.childrenOf(t.a1.hash).length]).toEqual([before, 2]);
   });
 });

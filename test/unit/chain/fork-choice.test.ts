@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Chain } from "../../../src/chain/chain.ts";
 import { decodePowFields } from "../../../src/consensus/pow/layout.ts";
 import { defaultPowParams, powParamsToJson } from "../../../src/consensus/pow/params.ts";
+import { decodeWork } from "../../../src/consensus/pow/work.ts";
 import { type Block, headerHash } from "../../../src/core/block.ts";
 import type { Genesis } from "../../../src/core/genesis.ts";
 import { toHex } from "../../../src/core/hash.ts";
@@ -54,7 +55,7 @@ describe("fork choice by cumulative work", () => {
 
   it("gives the two-block branch more cumulative work than the three-block branch", async () => {
     const { long, short } = await twoBranches();
-    expect(short.chain.head().weight > long.chain.head().weight).toBe(true);
+    expect(decodeWork(short.chain.head().engineMeta) > decodeWork(long.chain.head().engineMeta)).toBe(true);
   });
 
   it("reorgs a node on the longer branch to the shorter, heavier one", async () => {

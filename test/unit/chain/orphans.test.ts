@@ -15,7 +15,11 @@ describe("orphans on import", () => {
   async function withRemoteBlocks(orphanLimit?: number) {
     const remote = await openChain(genesis, defer);
     const blocks = await extend(remote.chain, 5);
-    const local = await openChain(genesis, defer, orphanLimit === undefined ? {} : { orphanLimit });
+    const local = await openChain(
+      genesis,
+      defer,
+      orphanLimit === undefined ? {} : { orphanLimits: { maxCount: orphanLimit } },
+    );
     return { local, remote, blocks };
   }
 
@@ -98,36 +102,58 @@ function fakeBlock(name: string, parent: string): Block {
 
 describe("OrphanPool", () => {
   it("returns the children waiting for a parent and forgets them", () => {
-    const pool = new OrphanPool(10);
-    pool.add(fakeBlock("x", "p"));
-    pool.add(fakeBlock("y", "p"));
-    pool.add(fakeBlock("z", "q"));
-    const taken = pool.takeChildren(sha256(utf8("p"))).map(hashHex);
+    const pool = new OrphanPool({ maxCount: 10 });
+    pool.add(fakeBlock("x", "p"), 100);
+    pool.add(fakeBlock("y", "p"), 100);
+    pool.add(fakeBlock("z", "q"), 100);
+    const taken = pool.takeChildren(sha256(utf8("p"))).map((o) => hashHex(o.block));
     expect([taken.length, pool.size]).toEqual([2, 1]);
   });
 
   it("returns nothing for a parent no orphan waits for", () => {
-    expect(new OrphanPool(10).takeChildren(sha256(utf8("nobody")))).toEqual([]);
+    expect(new OrphanPool({ maxCount: 10 }).takeChildren(sha256(utf8("nobody")))).toEqual([]);
   });
 
   it("counts a block added twice once", () => {
-    const pool = new OrphanPool(10);
-    pool.add(fakeBlock("x", "p"));
-    pool.add(fakeBlock("x", "p"));
+    const pool = new OrphanPool({ maxCount: 10 });
+    pool.add(fakeBlock("x", "p"), 100);
+    pool.add(fakeBlock("x", "p"), 100);
     expect(pool.size).toBe(1);
   });
 
   it("evicts in arrival order at its limit", () => {
-    const pool = new OrphanPool(2);
+    const pool = new OrphanPool({ maxCount: 2 });
     const [a, b, c] = ["a", "b", "c"].map((n) => fakeBlock(n, "p")) as [Block, Block, Block];
-    for (const blk of [a, b, c]) pool.add(blk);
+    for (const blk of [a, b, c]) pool.add(blk, 100);
     expect([a, b, c].map((blk) => pool.has(hashHex(blk)))).toEqual([false, true, true]);
   });
 
+  it("is bounded in bytes: the oldest go first", () => {
+    const pool = new OrphanPool({ maxBytes: 250, maxBytesPerPeer: 1000 });
+    const [a, b, c] = ["a", "b", "c"].map((n) => fakeBlock(n, "p")) as [Block, Block, Block];
+    for (const blk of [a, b, c]) pool.add(blk, 100, "peer-1");
+    expect([pool.bytes, ...[a, b, c].map((blk) => pool.has(hashHex(blk)))]).toEqual([200, false, true, true]);
+  });
+
+  it("bounds each peer's share: a flooding peer evicts its own orphans, not another peer's", () => {
+    const pool = new OrphanPool({ maxBytes: 10_000, maxBytesPerPeer: 300 });
+    const honest = fakeBlock("honest", "p");
+    pool.add(honest, 100, "honest");
+    const flood = Array.from({ length: 50 }, (_, i) => fakeBlock(`flood-${i}`, "q"));
+    for (const blk of flood) pool.add(blk, 100, "attacker");
+    expect([pool.has(hashHex(honest)), pool.size, pool.bytes]).toEqual([true, 4, 400]);
+  });
+
+  it("refuses a block larger than a peer's share", () => {
+    const pool = new OrphanPool({ maxBytes: 1000, maxBytesPerPeer: 300 });
+    expect(pool.add(fakeBlock("big", "p"), 301, "peer")).toBe(false);
+    expect(pool.size).toBe(0);
+  });
+
   it("forgets the parent link of an evicted orphan", () => {
-    const pool = new OrphanPool(1);
-    pool.add(fakeBlock("a", "p"));
-    pool.add(fakeBlock("b", "q"));
+    const pool = new OrphanPool({ maxCount: 1 });
+    pool.add(fakeBlock("a", "p"), 100);
+    pool.add(fakeBlock("b", "q"), 100);
     expect(pool.takeChildren(sha256(utf8("p")))).toEqual([]);
   });
 });

@@ -38,140 +38,81 @@ async function storedStatus(c: OpenedChain, block: Block): Promise<number | unde
   return raw === undefined ? undefined : decodeMeta(raw).status;
 }
 
-describe("a side block on a fork deeper than the side-check depth", () => {
+describe("a side block is executed before it is stored, whatever the fork depth", () => {
   const defer = cleanupAfterEach();
 
-  /** A at height 2; a side block at height 1 carrying a tx that could never execute (nonce 5). */
-  async function withSideBlock() {
-    const a = await openChain(genesis, defer, { sideCheckDepth: 0 });
-    await extend(a.chain, 2);
-    const gh = a.chain.genesisHash;
+  /** A chain at `height`, and a side block on genesis carrying a tx that can never execute (nonce 5). */
+  async function withDeepSideBlock(height: number) {
+    const a = await openChain(genesis, defer);
+    await extend(a.chain, height);
     const side = craftBlock(a.chain.engine, a.chain.view, a.chain.view.genesis(), {
-      txs: [transfer(alice, bob, gh, { nonce: 5 })],
+      txs: [transfer(alice, bob, a.chain.genesisHash, { nonce: 5 })],
       stateRoot: GARBAGE_ROOT,
       timestamp: genesis.timestamp + 999,
     });
     const rootBefore = toHex(a.chain.stateRoot());
-    const result = await a.chain.importBlock(side);
-    return { a, side, rootBefore, result };
+    const code = await codeOf(a.chain.importBlock(side));
+    return { a, side, rootBefore, code };
   }
 
-  it("is accepted as side without executing its transactions", async () => {
-    const { result } = await withSideBlock();
-    expect(result.status).toBe("side");
+  it("rejects a bad tx on a fork 40 blocks deep with BLOCK_BAD_TX", async () => {
+    const { code } = await withDeepSideBlock(40);
+    expect(code).toBe("BLOCK_BAD_TX");
   });
 
-  it("is stored with its body and a 'stored' (not executed) status", async () => {
-    const { a, side } = await withSideBlock();
-    expect([await storedStatus(a, side), (await a.chain.getBlock(hashOf(side)))?.txs.length]).toEqual([
-      BlockStatus.stored,
-      1,
-    ]);
-  });
-
-  it("has no undo data and no tx index entries", async () => {
-    const { a, side } = await withSideBlock();
+  it("never stores it, nor undo data, nor a tx index entry", async () => {
+    const { a, side } = await withDeepSideBlock(40);
     const undo = await a.chain.store.db.get(undoKey(hashOf(side)));
     const loc = await a.chain.store.getTxLocation(txId(side.txs[0]!));
-    expect([undo, loc]).toEqual([undefined, undefined]);
+    expect([await storedStatus(a, side), await a.chain.getBlock(hashOf(side)), undo, loc]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 
   it("leaves the state root of the head unchanged", async () => {
-    const { a, rootBefore } = await withSideBlock();
+    const { a, rootBefore } = await withDeepSideBlock(40);
     expect(toHex(a.chain.stateRoot())).toBe(rootBefore);
   });
 
-  it("is a duplicate when imported again", async () => {
-    const { a, side } = await withSideBlock();
-    expect((await a.chain.importBlock(side)).status).toBe("duplicate");
+  it("gives the same blame at every head height: REJECT where judged, a blameless IGNORE where too light", async () => {
+    const verdicts: [string, boolean][] = [];
+    for (const height of [1, 3, 70]) {
+      const { a, side } = await withDeepSideBlock(height);
+      const err = await a.chain.importBlock(side).catch((e: ChainlabError) => e);
+      verdicts.push([(err as ChainlabError).code, (err as ChainlabError).senderAtFault]);
+    }
+    expect(verdicts).toEqual([
+      ["BLOCK_KNOWN_INVALID", true],
+      ["BLOCK_KNOWN_INVALID", true],
+      ["BLOCK_LOW_WORK_FORK", false],
+    ]);
   });
-});
 
-describe("a side branch on a deep fork with a block whose state root is wrong", () => {
-  const defer = cleanupAfterEach();
-
-  /**
-   * A: genesis - a1 - a2. Side branch: genesis - s1 (bad state root) - s2 - s3. s1 and s2 are
-   * stored unexecuted; s3 would make the branch heaviest, so the chain executes it and s1 fails.
-   */
-  async function withBadBranch() {
-    const a = await openChain(genesis, defer, { sideCheckDepth: 0 });
-    await extend(a.chain, 2);
-    const { engine, view } = a.chain;
-    const s1 = craftBlock(engine, view, view.genesis(), {
-      stateRoot: GARBAGE_ROOT,
+  it("judges the light fork like any other when it was requested (sync)", async () => {
+    const a = await openChain(genesis, defer);
+    await extend(a.chain, 70);
+    const side = craftBlock(a.chain.engine, a.chain.view, a.chain.view.genesis(), {
+      txs: [transfer(alice, bob, a.chain.genesisHash, { nonce: 5 })],
       timestamp: genesis.timestamp + 999,
     });
-    const s2 = craftBlock(engine, view, s1);
-    const s3 = craftBlock(engine, view, s2);
-    const headBefore = toHex(a.chain.head().hash);
-    const rootBefore = toHex(a.chain.stateRoot());
-    const sides = await importAll(a.chain, [s1, s2]);
-    const code = await codeOf(a.chain.importBlock(s3));
-    return { a, s1, s2, s3, headBefore, rootBefore, sides, code };
-  }
-
-  it("stores the branch as side blocks while it is not the heaviest", async () => {
-    const { sides } = await withBadBranch();
-    expect(sides).toEqual(["side", "side"]);
+    expect(await codeOf(a.chain.importBlock(side, { requested: true }))).toBe("BLOCK_BAD_TX");
   });
 
-  it("rejects the block that would make it heaviest with BLOCK_BAD_STATE_ROOT", async () => {
-    const { code } = await withBadBranch();
-    expect(code).toBe("BLOCK_BAD_STATE_ROOT");
-  });
-
-  it("keeps the head and its state root", async () => {
-    const { a, headBefore, rootBefore } = await withBadBranch();
-    expect([toHex(a.chain.head().hash), toHex(a.chain.stateRoot())]).toEqual([headBefore, rootBefore]);
-  });
-
-  it("marks the failing block and its descendants invalid in the tree", async () => {
-    const { a, s1, s2 } = await withBadBranch();
-    expect([a.chain.tree.node(hashOf(s1))?.status, a.chain.tree.node(hashOf(s2))?.status]).toEqual([
-      BlockStatus.invalid,
-      BlockStatus.invalid,
+  it("stores a valid side block 70 blocks deep as executed, with its undo data", async () => {
+    const a = await openChain(genesis, defer);
+    const b = await openChain(genesis, defer);
+    await extend(a.chain, 70);
+    const [side] = await extend(b.chain, 1, [[transfer(alice, bob, b.chain.genesisHash, { nonce: 0 })]]);
+    const requested = await a.chain.importBlock(side!, { requested: true });
+    const undo = await a.chain.store.db.get(undoKey(hashOf(side!)));
+    expect([requested.status, await storedStatus(a, side!), undo !== undefined]).toEqual([
+      "side",
+      BlockStatus.valid,
+      true,
     ]);
-  });
-
-  it("marks them invalid in the database and deletes their bodies", async () => {
-    const { a, s1, s2 } = await withBadBranch();
-    const status = [await storedStatus(a, s1), await storedStatus(a, s2)];
-    const bodies = [await a.chain.getBlock(hashOf(s1)), await a.chain.getBlock(hashOf(s2))];
-    expect([status, bodies]).toEqual([
-      [BlockStatus.invalid, BlockStatus.invalid],
-      [undefined, undefined],
-    ]);
-  });
-
-  it("never stores the block that triggered the execution", async () => {
-    const { a, s3 } = await withBadBranch();
-    expect([await storedStatus(a, s3), await a.chain.getBlock(hashOf(s3))]).toEqual([undefined, undefined]);
-  });
-
-  it("refuses the triggering block again as BLOCK_KNOWN_INVALID", async () => {
-    const { a, s3 } = await withBadBranch();
-    expect(await codeOf(a.chain.importBlock(s3))).toBe("BLOCK_KNOWN_INVALID");
-  });
-
-  it("refuses a new child of an invalid stored block as BLOCK_INVALID_ANCESTOR", async () => {
-    const { a, s2 } = await withBadBranch();
-    const child = craftBlock(a.chain.engine, a.chain.view, s2, { timestamp: s2.header.timestamp + 7 });
-    expect(await codeOf(a.chain.importBlock(child))).toBe("BLOCK_INVALID_ANCESTOR");
-  });
-
-  it("refuses a child of the rejected triggering block instead of holding it as an orphan", async () => {
-    const { a, s3 } = await withBadBranch();
-    const child = craftBlock(a.chain.engine, a.chain.view, s3);
-    expect(await codeOf(a.chain.importBlock(child))).toBe("BLOCK_INVALID_ANCESTOR");
-  });
-
-  it("remembers the invalid blocks across a restart", async () => {
-    const { a, s2 } = await withBadBranch();
-    await a.close();
-    const reopened = await openChain(genesis, defer, { path: a.path, sideCheckDepth: 0 });
-    const child = craftBlock(reopened.chain.engine, reopened.chain.view, s2);
-    expect(await codeOf(reopened.chain.importBlock(child))).toBe("BLOCK_INVALID_ANCESTOR");
   });
 });
 
@@ -244,10 +185,7 @@ describe("a heavier branch whose new tip has a wrong state root", () => {
 
   it("leaves the valid blocks of the branch as (executed) side blocks", async () => {
     const { a, bBranch } = await withBadTip();
-    expect(bBranch.slice(0, 2).map((blk) => a.chain.tree.node(hashOf(blk))?.status)).toEqual([
-      BlockStatus.valid,
-      BlockStatus.valid,
-    ]);
+    expect(bBranch.slice(0, 2).map((blk) => a.chain.tree.has(hashOf(blk)))).toEqual([true, true]);
   });
 
   it("still reorgs to the branch when the valid tip arrives", async () => {

@@ -26,6 +26,8 @@ interface Case {
   code: string;
   /** The tx-level reason of a BLOCK_BAD_TX. */
   reason?: string;
+  /** The body does not match the header: the sender's fault, the hash is not remembered. */
+  bodyMismatch?: true;
 }
 
 const craft = (c: Ctx, opts: Parameters<typeof craftBlock>[3]): Block =>
@@ -39,6 +41,7 @@ const cases: Case[] = [
     block: (c) => resealed(mineOn(c.chain, { txs: [pay(c, 1)] }), () => ({ txRoot: new Uint8Array(32) })),
     type: BlockError,
     code: "BLOCK_BAD_TX_ROOT",
+    bodyMismatch: true,
   },
   {
     name: "a height that skips one",
@@ -119,7 +122,8 @@ const cases: Case[] = [
     name: "an engine body item in a PoW block",
     block: (c) => craft(c, { engineBody: Uint8Array.of(1) }),
     type: ConsensusError,
-    code: "BLOCK_BAD_ENGINE_BODY",
+    code: "BLOCK_BODY_MISMATCH",
+    bodyMismatch: true,
   },
   {
     name: "a timestamp at the parent's median-time-past",
@@ -175,10 +179,67 @@ describe("block validation on import", () => {
     expect(toHex(ctx.chain.head().hash)).toBe(headBefore);
   });
 
-  it.each(cases)("remembers $name as known invalid", async (c) => {
+  it.each(cases.filter((c) => !c.bodyMismatch))("remembers $name as known invalid", async (c) => {
     const block = c.block(ctx);
     await rejection(block);
     expect((await rejection(block)).code).toBe("BLOCK_KNOWN_INVALID");
+  });
+
+  it.each(cases.filter((c) => c.bodyMismatch))("blames the sender, not the hash, for $name", async (c) => {
+    const block = c.block(ctx);
+    const err = await rejection(block);
+    expect([
+      err.senderAtFault,
+      (await rejection(block)).code,
+      ctx.chain.isKnownInvalid(headerHash(block.header)),
+    ]).toEqual([true, c.code, false]);
+  });
+});
+
+describe("a valid block whose body a relayer altered", () => {
+  const defer = cleanupAfterEach();
+
+  /** An honest block with one tx on a chain at height 1, and its copies with the body changed. */
+  async function withMutations() {
+    const { chain } = await openChain(genesis, defer);
+    const c = { chain, gh: chain.genesisHash };
+    await extend(chain, 1, [[pay(c, 0)]]);
+    const honest = mineOn(chain, { txs: [pay(c, 1)] });
+    const dropped: Block = { ...honest, txs: [] };
+    const padded: Block = { ...honest, engineBody: Uint8Array.of(0) };
+    return { chain, honest, dropped, padded };
+  }
+
+  it("refuses the copy with its txs dropped and the copy with an engine body byte added", async () => {
+    const { chain, dropped, padded } = await withMutations();
+    const codes = [];
+    for (const b of [dropped, padded])
+      codes.push(await chain.importBlock(b).catch((e: ChainlabError) => e.code));
+    expect(codes).toEqual(["BLOCK_BAD_TX_ROOT", "BLOCK_BODY_MISMATCH"]);
+  });
+
+  it("still imports the honest block afterwards, and its child", async () => {
+    const { chain, honest, dropped, padded } = await withMutations();
+    for (const b of [dropped, padded]) await chain.importBlock(b).catch(() => {});
+    expect((await chain.importBlock(honest)).status).toBe("head");
+    expect((await chain.importBlock(mineOn(chain))).status).toBe("head");
+  });
+
+  it("never pools a mutated copy as an orphan: the honest copy takes its place when the parent comes", async () => {
+    const { chain } = await openChain(genesis, defer);
+    const other = await openChain(genesis, defer);
+    const c = { chain: other.chain, gh: other.chain.genesisHash };
+    const [parent] = await extend(other.chain, 1, [[pay(c, 0)]]);
+    const child = mineOn(other.chain, { txs: [pay(c, 1)] });
+    const mutated: Block = { ...child, txs: [] };
+    const first = await chain.importBlock(mutated).catch((e: ChainlabError) => e.code);
+    const second = (await chain.importBlock(child)).status;
+    await chain.importBlock(parent!);
+    expect([first, second, toHex(chain.head().hash)]).toEqual([
+      "BLOCK_BAD_TX_ROOT",
+      "orphan",
+      toHex(headerHash(child.header)),
+    ]);
   });
 });
 

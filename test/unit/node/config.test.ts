@@ -2,7 +2,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ChainlabError } from "../../../src/core/errors.ts";
-import { CONFIG_KEYS, readConfigFile, resolveSettings } from "../../../src/node/config.ts";
+import { CONFIG_KEYS, engineSection, readConfigFile, resolveSettings } from "../../../src/node/config.ts";
 import { tempDir } from "../../helpers/fixtures.ts";
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -46,13 +46,13 @@ describe("node configuration", () => {
     const s = resolveSettings(
       {},
       {
-        CHAINLAB_MINE: "yes",
+        CHAINLAB_PRODUCE: "yes",
         CHAINLAB_RPC_TIMESTAMP_WINDOW: "45s",
         CHAINLAB_BOOTSTRAP: "/ip4/127.0.0.1/tcp/1, /ip4/127.0.0.1/tcp/2",
       },
       {},
     );
-    expect([s["mining.enabled"], s["rpc.timestamp_window"], s["p2p.bootstrap"]]).toEqual([
+    expect([s["produce.enabled"], s["rpc.timestamp_window"], s["p2p.bootstrap"]]).toEqual([
       true,
       45_000,
       ["/ip4/127.0.0.1/tcp/1", "/ip4/127.0.0.1/tcp/2"],
@@ -62,9 +62,9 @@ describe("node configuration", () => {
   it.each([
     [{ "rpc.port": 70000 }, {}, "rpc.port", "command line"],
     [{}, { CHAINLAB_RPC_PORT: "abc" }, "rpc.port", "CHAINLAB_RPC_PORT"],
-    [{}, { CHAINLAB_MINE: "maybe" }, "mining.enabled", "CHAINLAB_MINE"],
+    [{}, { CHAINLAB_PRODUCE: "maybe" }, "produce.enabled", "CHAINLAB_PRODUCE"],
     [{}, { CHAINLAB_LOG_LEVEL: "loud" }, "log.level", "CHAINLAB_LOG_LEVEL"],
-    [{}, { CHAINLAB_COINBASE: "clab1notanaddress" }, "mining.coinbase", "CHAINLAB_COINBASE"],
+    [{}, { CHAINLAB_BENEFICIARY: "clab1notanaddress" }, "produce.beneficiary", "CHAINLAB_BENEFICIARY"],
     [
       {},
       { CHAINLAB_RPC_TIMESTAMP_WINDOW: "30 seconds" },
@@ -101,6 +101,20 @@ describe("node configuration", () => {
       code: "CONFIG_INVALID",
       message: expect.stringContaining(broken),
     });
+  });
+
+  it("names the new key of a key renamed when engine options moved into engine sections", async () => {
+    const old = await configFile("[mining]\nthreads = 2\n");
+    await expect(readConfigFile(old)).rejects.toMatchObject({
+      code: "CONFIG_INVALID",
+      message: expect.stringContaining("mining.threads (from"),
+      data: { renamed: "pow.threads" },
+    });
+  });
+
+  it("hands an engine its own section, prefix stripped", () => {
+    const s = resolveSettings({ "pow.threads": 3 }, { CHAINLAB_POW_HASHRATE: "500" }, {});
+    expect(engineSection(s, "pow")).toEqual({ threads: 3, hashrate: 500 });
   });
 
   it("names the file as the source of a bad value read from it", async () => {

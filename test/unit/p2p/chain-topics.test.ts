@@ -35,7 +35,14 @@ function fakeNode(outcome: { importBlock?: () => ImportResult; submitTx?: () => 
     chain: {
       genesisHash: new Uint8Array(32),
       view: { getMeta: () => undefined } as unknown as P2PNode["chain"]["view"],
-      head: () => ({ hash: new Uint8Array(32), header: block.header, weight: 0n }),
+      head: () => ({ hash: new Uint8Array(32), header: block.header, engineMeta: new Uint8Array(0) }),
+      finalized: () => ({ height: 0, hash: new Uint8Array(32) }),
+      status: () => ({
+        headHash: new Uint8Array(32),
+        headHeight: 0,
+        finalized: { height: 0, hash: new Uint8Array(32) },
+        weight: new Uint8Array(0),
+      }),
       getBlockBytes: async () => undefined,
       hasBlock: () => false,
       onHeadChange: () => () => {},
@@ -46,7 +53,8 @@ function fakeNode(outcome: { importBlock?: () => ImportResult; submitTx?: () => 
         return () => {};
       },
     },
-    engine: { finalizedHeight: () => 0 },
+    engine: { isAhead: () => false, topics: () => [] },
+    outbound: { attach: () => {}, publish: async () => {}, relayAction: async () => "relay" },
     importBlock: async (b) => {
       const r = outcome.importBlock!();
       if (r.status === "head" || r.status === "side") for (const l of blockListeners) l(b, r);
@@ -184,7 +192,7 @@ describe("relay", () => {
     vi.advanceTimersByTime(100);
     expect(blocks).toEqual([]);
     expect(txs).toEqual([]);
-    await node.importBlock(block, "local");
+    await node.importBlock(block, { kind: "local" });
     node.submitTx(tx);
     for (const l of txListeners) l({ id: new Uint8Array(32), status: "pending", tx, reinjected: true });
     vi.advanceTimersByTime(100);

@@ -66,21 +66,20 @@ describe("GossipRouter", () => {
     expect(invalid).toEqual([]);
   });
 
-  it("drops and delays gossip in both directions for experiments", async () => {
-    const { router, run, fake, setDraw, stats } = await setup();
-    router.setDrop(0.6);
+  it("drops and delays incoming gossip for experiments, per topic and per peer", async () => {
+    const { router, run, setDraw, stats } = await setup();
+    router.setFaults([{ peer: "someone-else", dropProbability: 1 }]);
     setDraw(0.5);
+    expect(await run(Uint8Array.of(1))).toBe("accept");
+    router.setFaults([{ topic: "t", dropProbability: 0.6 }]);
     expect(await run(Uint8Array.of(1))).toBe("ignore");
-    await router.publish("/t", Uint8Array.of(1));
-    expect(fake.published).toEqual([]);
     expect(stats.ignored).toEqual({ dropped_by_experiment: 1 });
-    router.setDrop(0);
-    router.setDelay(30);
+    router.setFaults([{ delayMs: 30 }]);
     const t0 = Date.now();
     expect(await run(Uint8Array.of(1))).toBe("accept");
-    await router.publish("/t", Uint8Array.of(1));
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(55);
-    expect(fake.published.length).toBe(1);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(25);
+    router.setFaults([]);
+    expect(router.currentFaults()).toEqual([]);
   });
 
   it("refuses topics registered after start", async () => {

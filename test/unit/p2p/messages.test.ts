@@ -16,13 +16,15 @@ import {
 } from "../../../src/p2p/messages.ts";
 
 const hash = fc.uint8Array({ minLength: 32, maxLength: 32 });
-const status = fc.record({
-  genesisHash: hash,
-  headHash: hash,
-  headHeight: fc.nat({ max: Number.MAX_SAFE_INTEGER }),
-  finalizedHeight: fc.nat({ max: Number.MAX_SAFE_INTEGER }),
-  weight: fc.bigInt({ min: 0n, max: (1n << 256n) - 1n }),
-});
+const status = fc
+  .record({
+    genesisHash: hash,
+    headHash: hash,
+    headHeight: fc.nat({ max: Number.MAX_SAFE_INTEGER - 1000 }),
+    finalized: fc.record({ height: fc.nat({ max: 1000 }), hash }),
+    weight: fc.uint8Array({ maxLength: 64 }),
+  })
+  .map((s) => ({ ...s, headHeight: s.headHeight + s.finalized.height }));
 
 describe("req/resp messages", () => {
   it("status round-trips canonically and stays within its maximum size", () => {
@@ -36,17 +38,21 @@ describe("req/resp messages", () => {
     );
   });
 
-  it("status rejects a weight with a leading zero byte and trailing bytes", () => {
-    const good = encodeStatus({
+  it("status rejects trailing bytes, an oversized weight and a finalized height above the head", () => {
+    const s = {
       genesisHash: new Uint8Array(32),
       headHash: new Uint8Array(32),
       headHeight: 1,
-      finalizedHeight: 0,
-      weight: 5n,
-    });
-    const padded = Uint8Array.from([...good.subarray(0, 80), 2, 0, 5]);
-    expect(() => decodeStatus(padded)).toThrow(DecodeError);
+      finalized: { height: 0, hash: new Uint8Array(32) },
+      weight: Uint8Array.of(5),
+    };
+    const good = encodeStatus(s);
+    const oversized = Uint8Array.from([...good.subarray(0, 112), 65, ...new Uint8Array(65)]);
     expect(() => decodeStatus(Uint8Array.from([...good, 0]))).toThrow(DecodeError);
+    expect(() => decodeStatus(oversized)).toThrow(DecodeError);
+    expect(() => decodeStatus(encodeStatus({ ...s, finalized: { height: 2, hash: s.headHash } }))).toThrow(
+      DecodeError,
+    );
   });
 
   it("range requests round-trip and bound the count", () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { encodeHeader } from "../../../src/core/block.ts";
 import { Writer } from "../../../src/core/encoding.ts";
 import { DecodeError } from "../../../src/core/errors.ts";
-import { decodeMeta, encodeMeta, type StoredMeta } from "../../../src/storage/meta.ts";
+import { decodeMeta, encodeMeta, MAX_ENGINE_META, type StoredMeta } from "../../../src/storage/meta.ts";
 import { BlockStatus } from "../../../src/storage/schema.ts";
 import {
   expectCanonicalOrDecodeError,
@@ -14,18 +14,13 @@ import {
   type Prefix,
 } from "../core/codec-helpers.ts";
 
-const weightArb = fc.oneof(
-  fc.bigInt({ min: 0n, max: (1n << 512n) - 1n }),
-  fc.bigInt({ min: 0n, max: 1n << 80n }),
-  fc.constantFrom(0n, 1n, 255n, 256n, (1n << 512n) - 1n),
-);
 const metaArb: fc.Arbitrary<StoredMeta> = fc.record({
   status: fc.constantFrom(BlockStatus.stored, BlockStatus.valid, BlockStatus.invalid),
-  weight: weightArb,
+  engineMeta: fc.uint8Array({ maxLength: MAX_ENGINE_META }),
   header: headerArb,
 });
 
-/** A meta record assembled by hand: status, raw weight bytes, header. */
+/** A meta record assembled by hand: status, raw engine metadata bytes, header. */
 function rawMeta(status: number, weight: Uint8Array, tail = new Uint8Array(0)): Uint8Array {
   const header = encodeHeader(fc.sample(headerArb, { numRuns: 1, seed: 7 })[0]!);
   return new Writer().u8(status).varBytes(weight, 1, 255).raw(header).raw(tail).finish();
@@ -40,21 +35,18 @@ describe("block meta records", () => {
     );
   });
 
-  it("encode a zero weight as an empty byte string", () => {
+  it("keep empty engine metadata as an empty byte string", () => {
     const m = fc.sample(metaArb, { numRuns: 1, seed: 1 })[0]!;
-    expect(encodeMeta({ ...m, weight: 0n })[1]).toBe(0);
+    expect(encodeMeta({ ...m, engineMeta: new Uint8Array(0) })[1]).toBe(0);
   });
 
   it("reject an unknown status", () => {
     expect(() => decodeMeta(rawMeta(3, Uint8Array.of(1)))).toThrow(DecodeError);
   });
 
-  it("reject a weight with a leading zero byte (non-canonical)", () => {
-    expect(() => decodeMeta(rawMeta(1, Uint8Array.of(0, 1)))).toThrow(DecodeError);
-  });
-
-  it("reject a weight longer than 64 bytes", () => {
-    expect(() => decodeMeta(rawMeta(1, new Uint8Array(65).fill(1)))).toThrow(DecodeError);
+  it("read a record written before the engine seam (PoW work as the weight field) unchanged", () => {
+    const bytes = rawMeta(1, Uint8Array.of(0x01, 0x00));
+    expect(Array.from(decodeMeta(bytes).engineMeta)).toEqual([1, 0]);
   });
 
   it("reject bytes after the header", () => {
@@ -65,10 +57,10 @@ describe("block meta records", () => {
     fc.assert(
       fc.property(metaArb, mutationArb, (m, mutation) => {
         const bytes = encodeMeta(m);
-        const weightLen = bytes[1]!;
+        const metaLen = bytes[1]!;
         const prefixes: Prefix[] = [
           { offset: 1, width: 1 },
-          { offset: 2 + weightLen + 136, width: 4 },
+          { offset: 2 + metaLen + 136, width: 4 },
         ];
         expectCanonicalOrDecodeError(decodeMeta, encodeMeta, mutate(bytes, prefixes, mutation));
       }),

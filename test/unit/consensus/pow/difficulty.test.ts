@@ -232,7 +232,11 @@ function simulate(phases: { hashrate: number; blocks: number }[], seed: number):
     timestamp: genesis.timestamp,
     engine: engine.genesisFields(),
   };
-  const view = new BlockTree({ hash: sha256(utf8("sim genesis")), header: genesisHeader, weight: 0n });
+  const view = new BlockTree({
+    hash: sha256(utf8("sim genesis")),
+    header: genesisHeader,
+    engineMeta: new Uint8Array(0),
+  });
   const random = mulberry32(seed);
   let parent: BlockMeta = view.genesis();
   const out: SimulatedBlock[][] = [];
@@ -247,7 +251,7 @@ function simulate(phases: { hashrate: number; blocks: number }[], seed: number):
         height: parent.header.height + 1,
         timestamp: parent.header.timestamp + interval,
       };
-      parent = { hash: sha256(utf8(`sim ${header.height}`)), header, weight: parent.weight + work };
+      parent = { hash: sha256(utf8(`sim ${header.height}`)), header, engineMeta: new Uint8Array(0) };
       blocks.push({ height: header.height, interval, work });
     }
     out.push(blocks);

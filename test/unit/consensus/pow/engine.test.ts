@@ -11,6 +11,7 @@ import {
   parsePowParams,
   powParamsToJson,
 } from "../../../../src/consensus/pow/params.ts";
+import { decodeWork, encodeWork } from "../../../../src/consensus/pow/work.ts";
 import { accountKey } from "../../../../src/core/account.ts";
 import { type Block, HEADER_VERSION, type Header, headerHash } from "../../../../src/core/block.ts";
 import { buildGenesis, type Genesis, type Json } from "../../../../src/core/genesis.ts";
@@ -25,7 +26,11 @@ const SPACING = 1000;
 function memoryChain(genesis: Genesis): { engine: PowEngine; tree: BlockTree; genesisMeta: BlockMeta } {
   const engine = new PowEngine(genesis);
   const { block } = buildGenesis(genesis, engine.genesisFields());
-  const genesisMeta = { hash: headerHash(block.header), header: block.header, weight: 0n };
+  const genesisMeta = {
+    hash: headerHash(block.header),
+    header: block.header,
+    engineMeta: engine.genesisMeta(),
+  };
   return { engine, tree: new BlockTree(genesisMeta), genesisMeta };
 }
 
@@ -49,8 +54,12 @@ function grow(engine: PowEngine, tree: BlockTree, parent: BlockMeta, timestamps:
   let cur = parent;
   for (const ts of timestamps) {
     const header = sealPow(childHeader(engine, tree, cur, ts));
-    const meta = { hash: headerHash(header), header, weight: cur.weight + engine.blockWeight(header) };
-    tree.add(meta, 1);
+    const meta = {
+      hash: headerHash(header),
+      header,
+      engineMeta: encodeWork(decodeWork(cur.engineMeta) + engine.blockWork(header)),
+    };
+    tree.add(meta);
     cur = meta;
   }
   return cur;
@@ -196,11 +205,11 @@ describe("PowEngine.verifyBody", () => {
   });
 
   it("accepts an empty engine body", () => {
-    expect(codeOf(() => engine.verifyBody(block(new Uint8Array(0))))).toBe("OK");
+    expect(codeOf(() => engine.verifyBodyCommitment(block(new Uint8Array(0))))).toBe("OK");
   });
 
-  it("rejects any engine body item with BLOCK_BAD_ENGINE_BODY", () => {
-    expect(codeOf(() => engine.verifyBody(block(Uint8Array.of(0))))).toBe("BLOCK_BAD_ENGINE_BODY");
+  it("refuses any engine body byte as BLOCK_BODY_MISMATCH (the header commits to an empty one)", () => {
+    expect(codeOf(() => engine.verifyBodyCommitment(block(Uint8Array.of(0))))).toBe("BLOCK_BODY_MISMATCH");
   });
 });
 
@@ -237,11 +246,11 @@ describe("PoW rewards", () => {
     const { engine, tree } = memoryChain(genesis);
     const overlay = new StateOverlay(new MemoryState());
     const block = {
-      header: { height, beneficiary: miner.addressBytes } as Header,
+      header: { ...tree.genesis().header, height, beneficiary: miner.addressBytes },
       txs: [],
       engineBody: new Uint8Array(0),
     };
-    engine.applyBlock(block, overlay, { view: tree, fees });
+    engine.applyBlock(block, overlay, { view: tree, parent: tree.genesis(), fees });
     const out = new MemoryState();
     out.apply(overlay.changes());
     return out;
@@ -268,37 +277,74 @@ describe("PoW rewards", () => {
 
 describe("PoW fork choice", () => {
   const { engine, tree, genesisMeta } = memoryChain(easyGenesis([]));
-  const meta = (height: number, weight: bigint): BlockMeta => ({
-    hash: new Uint8Array(32).fill(height),
+  const meta = (id: number, height: number, work: bigint): BlockMeta => ({
+    hash: new Uint8Array(32).fill(id),
     header: { ...genesisMeta.header, height },
-    weight,
+    engineMeta: encodeWork(work),
   });
+  const fresh = () => engine.createForkChoice(tree, { head: genesisMeta, blocks: [] });
 
   it("prefers more cumulative work over more blocks", () => {
-    expect(engine.compareHeads(meta(2, 101n), meta(5, 100n))).toBeGreaterThan(0);
+    const fc = fresh();
+    for (const m of [meta(5, 5, 100n), meta(2, 2, 101n)]) fc.onBlock(m);
+    expect(fc.getHead().header.height).toBe(2);
   });
 
-  it("rejects less cumulative work despite more blocks", () => {
-    expect(engine.compareHeads(meta(5, 100n), meta(2, 101n))).toBeLessThan(0);
+  it("keeps less cumulative work out despite more blocks", () => {
+    const fc = fresh();
+    for (const m of [meta(2, 2, 101n), meta(5, 5, 100n)]) fc.onBlock(m);
+    expect(fc.getHead().header.height).toBe(2);
   });
 
-  it("reports equal work as a tie (the current head stays)", () => {
-    expect(engine.compareHeads(meta(3, 100n), meta(4, 100n))).toBe(0);
+  it("keeps the first seen of two equal-work tips", () => {
+    const fc = fresh();
+    for (const m of [meta(3, 3, 100n), meta(4, 4, 100n)]) fc.onBlock(m);
+    expect(fc.getHead().header.height).toBe(3);
+  });
+
+  it("restores the stored head first, so an equal-work tip does not replace it after a restart", () => {
+    const stored = meta(4, 4, 100n);
+    const fc = engine.createForkChoice(tree, { head: stored, blocks: [meta(3, 3, 100n), stored] });
+    expect(fc.getHead().header.height).toBe(4);
   });
 
   it("weighs a block by the work of its target", () => {
     const header = sealPow(childHeader(engine, tree, genesisMeta));
-    expect(engine.blockWeight(header)).toBe(workForTarget(compactToTarget(0x207fffff)!));
+    expect(engine.blockWork(header)).toBe(workForTarget(compactToTarget(0x207fffff)!));
   });
 
   it("weighs a harder block more", () => {
     const easy = withBits(genesisMeta.header, 0x207fffff);
     const hard = withBits(genesisMeta.header, 0x1d00ffff);
-    expect(engine.blockWeight(hard) > engine.blockWeight(easy)).toBe(true);
+    expect(engine.blockWork(hard) > engine.blockWork(easy)).toBe(true);
   });
 
-  it("never finalizes: every reorg is allowed", () => {
-    expect(engine.finalizedHeight()).toBe(0);
+  it("never finalizes: genesis is the finalized block", () => {
+    expect(fresh().finalized().height).toBe(0);
+  });
+
+  it("admits a side branch within the work margin and refuses one far behind, blamelessly", () => {
+    const fc = fresh();
+    const unit = engine.blockWork(withBits(genesisMeta.header, 0x207fffff));
+    fc.onBlock(meta(9, 100, unit * 100n));
+    const child = withBits(genesisMeta.header, 0x207fffff);
+    const near = fc.admits(meta(7, 50, unit * 50n), child);
+    const far = fc.admits(meta(8, 10, unit * 10n), child);
+    expect([near, far?.code, far?.senderAtFault]).toEqual([undefined, "BLOCK_LOW_WORK_FORK", false]);
+  });
+
+  it("says a peer is ahead only with more work, and never for a malformed weight", () => {
+    const status = (weight: Uint8Array) => ({
+      headHash: new Uint8Array(32),
+      headHeight: 1,
+      finalized: { height: 0, hash: new Uint8Array(32) },
+      weight,
+    });
+    expect([
+      engine.isAhead(status(encodeWork(5n)), status(encodeWork(6n))),
+      engine.isAhead(status(encodeWork(6n)), status(encodeWork(6n))),
+      engine.isAhead(status(encodeWork(6n)), status(Uint8Array.of(0, 7))),
+    ]).toEqual([true, false, false]);
   });
 });
 
