@@ -401,6 +401,15 @@ export class Chain {
         this.rememberInvalid(id);
         throw new BlockError("BLOCK_INVALID_ANCESTOR", "block descends from an invalid block");
       }
+      // At or below finality, only the finalized chain's blocks are ours, and those are known.
+      const fin = this.forkChoice.finalized();
+      if (height <= fin.height) {
+        throw new ConsensusError(
+          "BLOCK_NOT_FINALIZED_DESCENDANT",
+          `block at height ${height} is at or below the finalized height ${fin.height} and not on its chain`,
+          { finalizedHeight: fin.height },
+        );
+      }
       // Checked before pooling: the seal (so orphans cost work) and the body (so a mutated copy
       // never holds an honest block's place in the pool).
       this.headerCheck(id, () => this.engine.verifyHeaderIntrinsic(header, now));
