@@ -80,7 +80,7 @@ describe("API key store", () => {
     });
     expect(JSON.stringify(store.list())).not.toContain(k.secret);
     expect(JSON.stringify(await sub.get(k.id))).not.toContain(k.secret);
-    expect(store.lookup(k.id)?.secret.toString("hex")).toBe(k.secret);
+    expect(store.lookup(k.id)?.secret?.toString("hex")).toBe(k.secret);
     await store.close();
   });
 
