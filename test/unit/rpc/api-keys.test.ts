@@ -157,4 +157,18 @@ describe("API key store", () => {
     expect(() => other.lookup(k.id)).toThrow(expect.objectContaining({ code: "APIKEY_DECRYPT_FAILED" }));
     await other.close();
   });
+
+  it("never decrypts a revoked key's secret again, not even after a restart", async () => {
+    const store = await open();
+    const k = await store.create({ scopes: ["read"], label: "gone" });
+    await store.revoke(k.id);
+    expect(store.lookup(k.id)).toMatchObject({ status: { state: "revoked" } });
+    expect(store.lookup(k.id)?.secret).toBeUndefined();
+    await store.close();
+    // With a master key that cannot open it, a lookup that tried to decrypt would throw.
+    const reopened = await open(randomBytes(32));
+    expect(reopened.lookup(k.id)).toMatchObject({ status: { state: "revoked" } });
+    expect(reopened.lookup(k.id)?.secret).toBeUndefined();
+    await reopened.close();
+  });
 });
