@@ -22,10 +22,11 @@ export {
   type AuditEntry,
   type AuditEvent,
   type AuditLog,
+  type AuditLogOptions,
   auditLogPath,
   openAuditLog,
-  readAuditLog,
 } from "./audit.ts";
+export { type AuditLine, readAuditLog, streamAuditLog } from "./audit-read.ts";
 export {
   type BatchCall,
   createRpcClient,

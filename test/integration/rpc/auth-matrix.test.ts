@@ -147,7 +147,7 @@ describe("RPC auth matrix", () => {
     );
   });
 
-  it("refuses an expired key, auditing key_expired once and expired_key_used each time", async () => {
+  it("refuses an expired key, auditing key_expired once and expired_key_used once per window, repeats counted", async () => {
     const k = await h.keys.create({ scopes: ["read"], label: "short", ttlMs: 60_000 });
     const cred = { id: k.id, secret: k.secret };
     expect((await call(cred)).status).toBe(200);
@@ -156,7 +156,16 @@ describe("RPC auth matrix", () => {
     await expectRefused(await call(cred), 401, "AUTH_KEY_EXPIRED", -32001);
     const entries = await auditEntries();
     expect(entries.filter((e) => e.event === "key_expired" && e.keyId === k.id)).toHaveLength(1);
-    expect(entries.filter((e) => e.event === "expired_key_used" && e.keyId === k.id)).toHaveLength(2);
+    expect(entries.filter((e) => e.event === "expired_key_used" && e.keyId === k.id)).toHaveLength(1);
+    h.clock.t += 60_000;
+    expect(await auditEntries()).toContainEqual(
+      expect.objectContaining({
+        event: "refusals_aggregated",
+        refused: "expired_key_used",
+        reason: k.id,
+        count: 1,
+      }),
+    );
   });
 
   it("refuses a method outside the key's scopes with 403, and runs nothing in such a batch", async () => {

@@ -3,12 +3,14 @@
  * pass, caps on connections and in-flight bytes, prompt timeouts, quiet aborts, Host/Origin
  * allow-lists, and the refusal of a non-loopback bind.
  */
+import { statSync } from "node:fs";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   createNodeMetrics,
   createRpcClient,
   createRpcServer,
+  readAuditLog,
   signedHeaders,
 } from "../../../src/rpc/index.ts";
 import { type Harness, startHarness } from "./harness.ts";
@@ -45,6 +47,23 @@ describe("unauthenticated load", () => {
     const c = await rawConnect(h.url, head);
     expect(await c.status).toBe(401);
     c.socket.destroy();
+  });
+
+  it("keeps the audit log small under a flood of refused requests (aggregated per remote and reason)", async () => {
+    h = await startHarness();
+    const before = statSync(h.audit.path).size;
+    for (let i = 0; i < 300; i++) {
+      const res = await fetch(`${h.url}/rpc`, { method: "POST", body: "{}" });
+      expect(res.status).toBe(401);
+    }
+    await h.audit.flush();
+    expect(statSync(h.audit.path).size - before).toBeLessThan(1000);
+    h.clock.t += 60_000;
+    await h.audit.flush();
+    const { entries } = await readAuditLog(h.audit.path);
+    expect(entries).toContainEqual(
+      expect.objectContaining({ event: "refusals_aggregated", reason: "AUTH_MISSING_HEADERS", count: 299 }),
+    );
   });
 
   it("caps the body bytes in flight over all connections (503 SERVER_BUSY)", async () => {
