@@ -2,6 +2,8 @@
  * bench:rpc — authenticated JSON-RPC throughput against a running in-process node, next to the
  * same calls with the auth layer skipped (baseline), measured in the same run, alternating
  * rounds so machine noise hits both. The client runs on a worker thread (see bench-rpc-client.ts). Methods: account_get and tx_submit (fresh signed transfers).
+ * Then the flood figure: signed account_get throughput and the server's RSS while 200
+ * unauthenticated connections push junk bodies from another worker (bench-rpc-flood.ts).
  *
  *   npm run bench:rpc -- [--seconds 3] [--concurrency 16] [--rounds 2] [--json]
  */
@@ -111,10 +113,40 @@ async function measure(
   });
 }
 
+/** Honest signed account_get throughput and peak RSS while `connections` sockets push junk. */
+async function measureFlood(
+  connections: number,
+): Promise<{ rps: number; rssBeforeMiB: number; rssPeakMiB: number; attackerConnections: number }> {
+  const rssBefore = process.memoryUsage.rss();
+  let rssPeak = rssBefore;
+  const sampler = setInterval(() => {
+    rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
+  }, 50);
+  const flood = new Worker(new URL("./bench-rpc-flood.ts", import.meta.url), {
+    workerData: { url: daemon.rpcUrl!, connections, seconds: SECONDS + 1 },
+  });
+  const opened = new Promise<number>((resolve, reject) => {
+    flood.once("message", resolve);
+    flood.once("error", reject);
+  });
+  try {
+    const rps = await measure(daemon.rpcUrl!, credential, "account_get");
+    return {
+      rps,
+      rssBeforeMiB: rssBefore / 2 ** 20,
+      rssPeakMiB: rssPeak / 2 ** 20,
+      attackerConnections: await opened,
+    };
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
 const results: Record<string, { auth: number[]; baseline: number[] }> = {
   account_get: { auth: [], baseline: [] },
   tx_submit: { auth: [], baseline: [] },
 };
+let flood: Awaited<ReturnType<typeof measureFlood>> | undefined;
 try {
   for (const method of ["account_get", "tx_submit"] as const) {
     await measure(daemon.rpcUrl!, credential, method); // warm-up
@@ -126,6 +158,8 @@ try {
       );
     }
   }
+  say("flood: 200 unauthenticated connections pushing 1 MiB junk bodies ...");
+  flood = await measureFlood(200);
 } finally {
   await baseline.stop();
   await daemon.stop();
@@ -140,11 +174,18 @@ const summary = Object.fromEntries(
   }),
 );
 if (values.json)
-  process.stdout.write(`${JSON.stringify({ concurrency: CONCURRENCY, seconds: SECONDS, ...summary })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ concurrency: CONCURRENCY, seconds: SECONDS, ...summary, flood })}\n`,
+  );
 else {
   for (const [m, s] of Object.entries(summary)) {
     console.log(
       `${m.padEnd(12)} authenticated ${s.authRps.toFixed(0)} req/s, without auth ${s.baselineRps.toFixed(0)} req/s, auth overhead ${(s.overhead * 100).toFixed(1)}% (goal <= 15%)`,
+    );
+  }
+  if (flood) {
+    console.log(
+      `flood        authenticated account_get ${flood.rps.toFixed(0)} req/s while 200 unauthenticated connections push junk (${flood.attackerConnections} opened); RSS ${flood.rssBeforeMiB.toFixed(0)} -> peak ${flood.rssPeakMiB.toFixed(0)} MiB`,
     );
   }
 }

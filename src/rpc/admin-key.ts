@@ -1,7 +1,8 @@
 /** First-start admin key: `<dataDir>/admin.key` with `ID:SECRET`, mode 0600, like Bitcoin Core's cookie. */
-import { chmodSync, existsSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { ApiKeyStore } from "./api-keys.ts";
+import { writeSecretFileSync } from "./secret-file.ts";
 
 /** File name of the admin key inside the data dir. */
 export const ADMIN_KEY_FILE = "admin.key";
@@ -21,9 +22,6 @@ export async function ensureAdminKey(store: ApiKeyStore, dataDir: string): Promi
   const path = join(dataDir, ADMIN_KEY_FILE);
   if (store.size > 0) return { path: existsSync(path) ? path : undefined, created: false };
   const key = await store.create({ scopes: ["admin"], label: "admin (first start)" });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, key.credential, { mode: 0o600, flag: "w" });
-  chmodSync(tmp, 0o600);
-  renameSync(tmp, path);
+  writeSecretFileSync(path, key.credential, { overwrite: true });
   return { path, created: true, keyId: key.id };
 }

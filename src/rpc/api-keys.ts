@@ -45,13 +45,13 @@ export interface CreatedApiKey {
   key: ApiKeyView;
 }
 
-/** What the authenticator sees of a key. */
-export interface ApiKeyForAuth {
-  id: string;
-  scopes: Scope[];
-  status: ApiKeyStatus;
-  secret: Buffer;
-}
+/**
+ * What the authenticator sees of a key. A revoked key carries no secret: it is never decrypted
+ * again once revoked, so nothing can be verified with it.
+ */
+export type ApiKeyForAuth =
+  | { id: string; scopes: Scope[]; status: Exclude<ApiKeyStatus, { state: "revoked" }>; secret: Buffer }
+  | { id: string; scopes: Scope[]; status: Extract<ApiKeyStatus, { state: "revoked" }>; secret?: undefined };
 
 /** Options of create. */
 export interface CreateApiKeyOptions {
@@ -69,8 +69,8 @@ export interface ApiKeyStore {
   revoke(id: string): Promise<ApiKeyView>;
   list(): ApiKeyView[];
   get(id: string): ApiKeyView | undefined;
-  /** For the authenticator: status and the decrypted secret, or undefined for an unknown id. */
-  lookup(id: string): ApiKeyForAuth | undefined;
+  /** For the authenticator: status and the decrypted secret (none if revoked), or undefined for an unknown id. */
+  lookup(id: string, now?: number): ApiKeyForAuth | undefined;
   /** Counts a use; written in batches at most once per `usageFlushMs`. */
   markUsed(id: string): void;
   /** Number of keys in any state. */
@@ -268,15 +268,20 @@ export async function openApiKeyStore(deps: ApiKeyStoreDeps): Promise<ApiKeyStor
       observe(r, now);
       return toApiKeyView(r, now);
     },
-    lookup(id) {
+    lookup(id, now = clock.now()) {
       const r = records.get(id);
       if (!r) return undefined;
+      const status = observe(r, now);
+      if (status.state === "revoked") {
+        secrets.delete(id);
+        return { id, scopes: r.scopes, status };
+      }
       let secret = secrets.get(id);
       if (!secret) {
         secret = openSecret(masterKey, r.sealed, id);
         secrets.set(id, secret);
       }
-      return { id, scopes: r.scopes, status: observe(r, clock.now()), secret };
+      return { id, scopes: r.scopes, status, secret };
     },
     markUsed(id) {
       const r = records.get(id);

@@ -9,8 +9,19 @@ export const DEFAULT_ROTATION_OVERLAP_MS = 24 * 3600 * 1000;
 
 const keyId = v.string({ pattern: /^k_[0-9a-f]{12}$/ });
 
-/** Registers the apikey_* methods (all admin scope) and rpc_methods (read scope). */
-export function registerApiKeyMethods(registry: MethodRegistry, keys: ApiKeyStore): void {
+/**
+ * Registers the apikey_* methods (all admin scope) and rpc_methods (read scope);
+ * `onSecretReturned` hears of every response that carries a new secret.
+ */
+export function registerApiKeyMethods(
+  registry: MethodRegistry,
+  keys: ApiKeyStore,
+  hooks: { onSecretReturned?: (method: string) => void } = {},
+): void {
+  const returned = <T>(method: string, created: T): T => {
+    hooks.onSecretReturned?.(method);
+    return created;
+  };
   registry.register("apikey_create", {
     scope: "admin",
     description: "Create a key; the secret is returned once.",
@@ -19,14 +30,25 @@ export function registerApiKeyMethods(registry: MethodRegistry, keys: ApiKeyStor
       label: v.string({ min: 1, max: 64 }),
       ttlMs: v.optional(v.integer({ min: 1 })),
     }),
-    handler: (p) =>
-      keys.create({ scopes: p.scopes, label: p.label, ...(p.ttlMs === undefined ? {} : { ttlMs: p.ttlMs }) }),
+    handler: async (p) =>
+      returned(
+        "apikey_create",
+        await keys.create({
+          scopes: p.scopes,
+          label: p.label,
+          ...(p.ttlMs === undefined ? {} : { ttlMs: p.ttlMs }),
+        }),
+      ),
   });
   registry.register("apikey_rotate", {
     scope: "admin",
     description: "Replace a key; the old one works until the overlap ends.",
     params: params({ id: keyId, overlapMs: v.optional(v.integer({ min: 0 })) }),
-    handler: (p) => keys.rotate(p.id, { overlapMs: p.overlapMs ?? DEFAULT_ROTATION_OVERLAP_MS }),
+    handler: async (p) =>
+      returned(
+        "apikey_rotate",
+        await keys.rotate(p.id, { overlapMs: p.overlapMs ?? DEFAULT_ROTATION_OVERLAP_MS }),
+      ),
   });
   registry.register("apikey_revoke", {
     scope: "admin",

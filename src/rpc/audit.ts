@@ -1,10 +1,11 @@
 /**
  * Append-only audit log: one JSON object per line in `<dataDir>/audit.log` (mode 0600, opened with
- * the append flag). Events are typed so no field can carry a secret.
+ * the append flag), rotated by size (audit-file.ts), with repeated refusals aggregated
+ * (audit-aggregate.ts). Events are typed so no field can carry a secret. Reading: audit-read.ts.
  */
-import { createWriteStream, fchmodSync, fstatSync, openSync, readSync, type WriteStream } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { createRefusalAggregator, type RefusalSummary } from "./audit-aggregate.ts";
+import { type AuditFileLimits, openAuditFile } from "./audit-file.ts";
 import type { Clock } from "./types.ts";
 
 /** File name of the audit log inside the data dir. */
@@ -28,48 +29,75 @@ export type AuditEvent =
   | { event: "auth_failure"; reason: string; keyId?: string; remote: string }
   | { event: "request_rejected"; reason: string; keyId?: string; remote: string; method?: string }
   | { event: "webhook_added"; webhookId: string; url: string; events: string[] }
-  | { event: "webhook_removed"; webhookId: string };
+  | { event: "webhook_removed"; webhookId: string }
+  | RefusalSummary
+  | { event: "audit_lines_dropped"; count: number };
 
 /** One line of the log as read back: the event plus when it happened. */
 export type AuditEntry = AuditEvent & { time: string; at: number };
 
 /** Writer side of the audit log. */
 export interface AuditLog {
-  /** Appends an event (asynchronously, in order). */
+  /** Appends an event (asynchronously, in order); repeated refusals are aggregated. */
   record(event: AuditEvent): void;
-  /** Resolves when every recorded event has reached the file. */
+  /** Resolves when every recorded event (and every ended aggregation window) has reached the file. */
   flush(): Promise<void>;
   close(): Promise<void>;
   readonly path: string;
 }
 
+/** Options of openAuditLog: the file's limits and the refusal aggregation window. */
+export interface AuditLogOptions extends AuditFileLimits {
+  /** Window of refusal aggregation per remote address and reason (default 60 000 ms). */
+  aggregateWindowMs?: number;
+  /** Distinct (event, remote, reason) groups per window before new remotes share one (default 1000). */
+  maxGroups?: number;
+}
+
+const REFUSALS = new Set(["auth_failure", "request_rejected", "revoked_key_used", "expired_key_used"]);
+
 /** Opens (creating with mode 0600) the audit log at `path`, repairing a torn last line first. */
-export function openAuditLog(path: string, deps: { clock: Clock }): AuditLog {
-  const fd = openSync(path, "a+", 0o600);
-  fchmodSync(fd, 0o600);
-  const needsNewline = endsTorn(fd);
-  const stream: WriteStream = createWriteStream(path, { fd, autoClose: true });
-  let last: Promise<void> = Promise.resolve();
+export function openAuditLog(path: string, deps: { clock: Clock }, options: AuditLogOptions = {}): AuditLog {
+  const line = (event: AuditEvent, at: number) =>
+    `${JSON.stringify({ time: new Date(at).toISOString(), at, ...event })}\n`;
+  const file = openAuditFile(path, options, (count) =>
+    line({ event: "audit_lines_dropped", count }, deps.clock.now()),
+  );
+  const windowMs = options.aggregateWindowMs ?? 60_000;
+  const refusals = createRefusalAggregator(windowMs, options.maxGroups);
   let closed = false;
-  const write = (line: string): void => {
-    last = new Promise<void>((resolve) => {
-      stream.write(line, () => resolve());
-    });
+  const writeSummaries = (summaries: AuditEvent[], at: number) => {
+    for (const s of summaries) file.append(line(s, at));
   };
-  if (needsNewline) write("\n");
+  const sweep = () => writeSummaries(refusals.drain(deps.clock.now()), deps.clock.now());
+  const timer = setInterval(sweep, windowMs);
+  timer.unref();
   return {
     path,
     record(event) {
       if (closed) return;
       const at = deps.clock.now();
-      write(JSON.stringify({ time: new Date(at).toISOString(), at, ...event }) + "\n");
+      if (REFUSALS.has(event.event)) {
+        const e = event as AuditEvent & { remote: string; reason?: string; keyId?: string };
+        const open = refusals.admit(
+          { event: e.event, remote: e.remote, reason: e.reason ?? e.keyId ?? "" },
+          at,
+        );
+        writeSummaries(refusals.takeReady(), at);
+        if (!open) return;
+      }
+      file.append(line(event, at));
     },
-    flush: () => last,
+    flush() {
+      if (!closed) sweep();
+      return file.flush();
+    },
     async close() {
       if (closed) return;
       closed = true;
-      await last;
-      await new Promise<void>((resolve) => stream.end(resolve));
+      clearInterval(timer);
+      writeSummaries(refusals.drain(Number.POSITIVE_INFINITY), deps.clock.now());
+      await file.close();
     },
   };
 }
@@ -77,38 +105,4 @@ export function openAuditLog(path: string, deps: { clock: Clock }): AuditLog {
 /** The default audit log path for a data dir. */
 export function auditLogPath(dataDir: string): string {
   return join(dataDir, AUDIT_LOG_FILE);
-}
-
-/** True when the file is non-empty and does not end in a newline (a crash tore the last line). */
-function endsTorn(fd: number): boolean {
-  const size = fstatSync(fd).size;
-  if (size === 0) return false;
-  const buf = Buffer.alloc(1);
-  readSync(fd, buf, 0, 1, size - 1);
-  return buf[0] !== 0x0a;
-}
-
-/** Reads the log for `chainlab apikey audit`; unparseable lines (a torn tail) are counted, not fatal. */
-export async function readAuditLog(path: string): Promise<{ entries: AuditEntry[]; skippedLines: number }> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return { entries: [], skippedLines: 0 };
-    throw err;
-  }
-  const entries: AuditEntry[] = [];
-  let skippedLines = 0;
-  for (const line of text.split("\n")) {
-    if (line.trim() === "") continue;
-    try {
-      const parsed: unknown = JSON.parse(line);
-      if (parsed !== null && typeof parsed === "object" && "event" in parsed)
-        entries.push(parsed as AuditEntry);
-      else skippedLines++;
-    } catch {
-      skippedLines++;
-    }
-  }
-  return { entries, skippedLines };
 }

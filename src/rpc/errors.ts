@@ -4,6 +4,7 @@ import { ChainlabError } from "../core/errors.ts";
 /** Codes of AuthError: why a request was refused before any method ran. */
 export type AuthErrorCode =
   | "AUTH_MISSING_HEADERS"
+  | "AUTH_INVALID_CREDENTIALS"
   | "AUTH_MALFORMED_HEADERS"
   | "AUTH_BAD_SIGNATURE"
   | "AUTH_UNKNOWN_KEY"
@@ -14,18 +15,41 @@ export type AuthErrorCode =
   | "AUTH_KEY_EXPIRED"
   | "AUTH_FORBIDDEN_SCOPE";
 
-/** A request that failed authentication (401) or authorization (403, AUTH_FORBIDDEN_SCOPE). */
+/**
+ * A request that failed authentication (401) or authorization (403, AUTH_FORBIDDEN_SCOPE).
+ * `auditReason` is the precise cause kept for the audit log when the client is only told a
+ * generic code (AUTH_INVALID_CREDENTIALS hides whether the key id or the signature was wrong).
+ */
 export class AuthError extends ChainlabError {
   declare readonly code: AuthErrorCode;
-  constructor(code: AuthErrorCode, message: string, data: Record<string, unknown> = {}) {
+  readonly auditReason: AuthErrorCode;
+  constructor(
+    code: AuthErrorCode,
+    message: string,
+    data: Record<string, unknown> = {},
+    auditReason: AuthErrorCode = code,
+  ) {
     super(code, message, data);
+    this.auditReason = auditReason;
   }
 }
 
-/** Codes of RequestError: a request refused for its size or rate, not its credentials. */
-export type RequestErrorCode = "RATE_LIMITED" | "BODY_TOO_LARGE";
+/** Codes of RequestError: a request refused for its size, rate, origin or transport, not its credentials. */
+export type RequestErrorCode =
+  | "RATE_LIMITED"
+  | "NONCE_QUOTA_EXCEEDED"
+  | "BODY_TOO_LARGE"
+  | "BODY_TIMEOUT"
+  | "REQUEST_ABORTED"
+  | "SERVER_BUSY"
+  | "HOST_NOT_ALLOWED"
+  | "ORIGIN_NOT_ALLOWED";
 
-/** A request over the body limit (413) or over its key's rate (429). */
+/**
+ * A request refused before any method ran: over the body limit (413), over its key's rate or
+ * nonce quota (429), too slow (408), aborted by the client, over the in-flight body budget (503),
+ * or sent with a Host or Origin that is not ours (403).
+ */
 export class RequestError extends ChainlabError {
   declare readonly code: RequestErrorCode;
   constructor(code: RequestErrorCode, message: string, data: Record<string, unknown> = {}) {
@@ -49,6 +73,17 @@ export type ApiKeyErrorCode =
 export class ApiKeyError extends ChainlabError {
   declare readonly code: ApiKeyErrorCode;
   constructor(code: ApiKeyErrorCode, message: string, data: Record<string, unknown> = {}) {
+    super(code, message, data);
+  }
+}
+
+/** Codes of RpcServerError: the server cannot start with this configuration. */
+export type RpcServerErrorCode = "RPC_REMOTE_BIND_REFUSED";
+
+/** Raised by RpcServer.start() for a configuration it refuses to serve. */
+export class RpcServerError extends ChainlabError {
+  declare readonly code: RpcServerErrorCode;
+  constructor(code: RpcServerErrorCode, message: string, data: Record<string, unknown> = {}) {
     super(code, message, data);
   }
 }

@@ -1,8 +1,9 @@
 /**
  * rpc/ owns the node's HTTP API: JSON-RPC 2.0 on `POST /rpc`, `GET /health` and `GET /metrics`;
  * API keys (scoped, rotating, sealed at rest), HMAC request signing with a timestamp window and a
- * nonce replay store, per-key rate limits, the append-only audit log, the Prometheus metrics
- * registry, signed event webhooks, and a signing client. It imports only core/, crypto/,
+ * nonce replay store, per-key rate limits, Host/Origin allow-lists and limits on what an
+ * unauthenticated client can hold (connections, body bytes, time), the bounded append-only audit
+ * log, the Prometheus metrics registry, signed event webhooks, and a signing client. It imports only core/, crypto/,
  * consensus/engine.ts and npm packages; node/ wires it up and registers the chain methods through
  * `RpcServer.registerMethod`.
  */
@@ -22,10 +23,11 @@ export {
   type AuditEntry,
   type AuditEvent,
   type AuditLog,
+  type AuditLogOptions,
   auditLogPath,
   openAuditLog,
-  readAuditLog,
 } from "./audit.ts";
+export { type AuditLine, readAuditLog, streamAuditLog } from "./audit-read.ts";
 export {
   type BatchCall,
   createRpcClient,

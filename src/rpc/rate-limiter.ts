@@ -12,9 +12,11 @@ export interface RateLimitOptions {
 /** Per-key token buckets. */
 export interface RateLimiter {
   /** Takes `cost` tokens if available; returns false (and takes nothing) otherwise. */
-  take(keyId: string, cost?: number): boolean;
+  take(keyId: string, cost?: number, now?: number): boolean;
   /** Milliseconds until `cost` tokens will be available (0 if now). */
-  retryAfterMs(keyId: string, cost?: number): number;
+  retryAfterMs(keyId: string, cost?: number, now?: number): number;
+  readonly ratePerSecond: number;
+  readonly burst: number;
 }
 
 /** Creates the limiter; buckets are per key id, so memory is bounded by the number of keys. */
@@ -22,8 +24,7 @@ export function createRateLimiter(clock: Clock, options: RateLimitOptions = {}):
   const rate = options.ratePerSecond ?? 1000;
   const burst = options.burst ?? rate * 2;
   const buckets = new Map<string, { tokens: number; at: number }>();
-  const refill = (keyId: string) => {
-    const now = clock.now();
+  const refill = (keyId: string, now: number) => {
     let b = buckets.get(keyId);
     if (!b) {
       b = { tokens: burst, at: now };
@@ -35,14 +36,16 @@ export function createRateLimiter(clock: Clock, options: RateLimitOptions = {}):
     return b;
   };
   return {
-    take(keyId, cost = 1) {
-      const b = refill(keyId);
+    ratePerSecond: rate,
+    burst,
+    take(keyId, cost = 1, now = clock.now()) {
+      const b = refill(keyId, now);
       if (b.tokens < cost) return false;
       b.tokens -= cost;
       return true;
     },
-    retryAfterMs(keyId, cost = 1) {
-      const b = refill(keyId);
+    retryAfterMs(keyId, cost = 1, now = clock.now()) {
+      const b = refill(keyId, now);
       return b.tokens >= cost ? 0 : Math.ceil(((cost - b.tokens) * 1000) / rate);
     },
   };

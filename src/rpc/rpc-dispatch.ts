@@ -1,13 +1,15 @@
 /**
  * Handles the body of an authenticated `POST /rpc`: parse, envelope checks, the scope check of
  * every call (a batch is refused whole with 403 if any call needs a scope the key lacks, so nothing
- * runs), the rate limit (one token per call), then the calls themselves, concurrently.
+ * runs), the rate limit (one token per call; the authenticator already took the first), then the
+ * calls themselves, concurrently.
  */
 import type { Logger } from "pino";
 import type { ApiKeyStore } from "./api-keys.ts";
 import type { AuditLog } from "./audit.ts";
-import { type AuthenticatedCaller, httpStatusFor, reportRejection } from "./authenticate.ts";
-import { AuthError, JsonRpcError, RequestError } from "./errors.ts";
+import { type AuthenticatedCaller, rateLimited, reportRejection } from "./authenticate.ts";
+import { AuthError, JsonRpcError, type RequestError } from "./errors.ts";
+import { type HttpReply, refusalReply } from "./http-io.ts";
 import {
   checkRequest,
   errorResponse,
@@ -32,14 +34,6 @@ export interface RpcDispatchDeps {
   maxBatchSize: number;
 }
 
-/** An HTTP reply: status, optional body (JSON unless `contentType` says otherwise) and extra headers. */
-export interface HttpReply {
-  status: number;
-  body?: string;
-  contentType?: string;
-  headers?: Record<string, string>;
-}
-
 type Entry = { ok: true; request: JsonRpcRequest } | { ok: false; reason: string; id: JsonRpcResponse["id"] };
 
 /** Runs the calls in `body` for an authenticated caller. */
@@ -50,17 +44,9 @@ export async function dispatchRpcBody(
   deps: RpcDispatchDeps,
 ): Promise<HttpReply> {
   const { registry } = deps;
-  const refuse = (
-    err: AuthError | RequestError | JsonRpcError,
-    method?: string,
-    headers?: Record<string, string>,
-  ) => {
+  const refuse = (err: AuthError | JsonRpcError | RequestError, method?: string) => {
     reportRejection(deps, { code: err.code, keyId: caller.keyId, remote, ...(method ? { method } : {}) });
-    return {
-      status: httpStatusFor(err.code),
-      body: stringifyJson(errorResponse(null, err)),
-      ...(headers ? { headers } : {}),
-    };
+    return refusalReply(err);
   };
 
   let parsed: unknown;
@@ -97,12 +83,10 @@ export async function dispatchRpcBody(
       return refuse(err, method.name);
     }
   }
-  if (!deps.limiter.take(caller.keyId, entries.length)) {
-    const retryMs = deps.limiter.retryAfterMs(caller.keyId, entries.length);
-    const err = new RequestError("RATE_LIMITED", "rate limit exceeded for this API key", {
-      retryAfterMs: retryMs,
-    });
-    return refuse(err, undefined, { "Retry-After": String(Math.max(1, Math.ceil(retryMs / 1000))) });
+  // The authenticator took the first token; a batch pays one per further call.
+  const extra = entries.length - 1;
+  if (extra > 0 && !deps.limiter.take(caller.keyId, extra)) {
+    return refuse(rateLimited(deps.limiter.retryAfterMs(caller.keyId, extra)));
   }
   deps.keys.markUsed(caller.keyId);
 

@@ -9,9 +9,10 @@
  * exactly like a copy of the data dir reveals Bitcoin Core's cookie.
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from "node:crypto";
-import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ApiKeyError } from "./errors.ts";
+import { writeSecretFileSync } from "./secret-file.ts";
 
 /** File name of the master key inside the data dir. */
 export const MASTER_KEY_FILE = "rpc-master.key";
@@ -34,10 +35,9 @@ export function loadOrCreateMasterKey(dataDir: string): Buffer {
   }
   if (text === undefined) {
     const key = randomBytes(32);
-    // "wx" fails if another process created the file in between; then read theirs.
+    // Publishing fails if another process created the file in between; then read theirs.
     try {
-      writeFileSync(path, key.toString("hex"), { mode: 0o600, flag: "wx" });
-      chmodSync(path, 0o600);
+      writeSecretFileSync(path, key.toString("hex"), { overwrite: false });
       return key;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
@@ -64,15 +64,24 @@ export function sealSecret(masterKey: Uint8Array, secret: Uint8Array, aad: strin
   };
 }
 
-/** Decrypts a sealed secret or throws APIKEY_DECRYPT_FAILED (wrong master key, tampered record). */
+/**
+ * Decrypts a sealed secret or throws APIKEY_DECRYPT_FAILED (wrong master key, tampered record).
+ * The tag must be the full 16 bytes: GCM would otherwise verify a truncated tag, and a 4-byte
+ * tag can be forged by trial.
+ */
 export function openSecret(masterKey: Uint8Array, sealed: SealedSecret, aad: string): Buffer {
+  const failed = () =>
+    new ApiKeyError("APIKEY_DECRYPT_FAILED", `cannot decrypt the secret of ${aad}`, { id: aad });
+  if (!/^[0-9a-f]{32}$/.test(sealed.tag) || !/^[0-9a-f]{24}$/.test(sealed.iv)) throw failed();
   try {
-    const decipher = createDecipheriv("aes-256-gcm", masterKey, Buffer.from(sealed.iv, "hex"));
+    const decipher = createDecipheriv("aes-256-gcm", masterKey, Buffer.from(sealed.iv, "hex"), {
+      authTagLength: 16,
+    });
     decipher.setAAD(Buffer.from(aad, "utf8"));
     decipher.setAuthTag(Buffer.from(sealed.tag, "hex"));
     return Buffer.concat([decipher.update(Buffer.from(sealed.ciphertext, "hex")), decipher.final()]);
   } catch {
-    throw new ApiKeyError("APIKEY_DECRYPT_FAILED", `cannot decrypt the secret of ${aad}`, { id: aad });
+    throw failed();
   }
 }
 

@@ -1,37 +1,54 @@
 /**
  * The HTTP server: `POST /rpc` (signed JSON-RPC), `GET /health` (open), `GET /metrics`
- * (Prometheus; signed with read scope unless `metricsPublic`). Binds 127.0.0.1 by default.
+ * (Prometheus; signed with read scope unless `metricsPublic`). Binds 127.0.0.1 by default and
+ * refuses a non-loopback address unless told otherwise. Every request passes the Host/Origin
+ * guard first; connections, in-flight body bytes, header and body time are all capped.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
+import { createAdmitter } from "./admission.ts";
 import type { ApiKeyStore } from "./api-keys.ts";
 import { registerApiKeyMethods } from "./apikey-methods.ts";
 import type { AuditLog } from "./audit.ts";
-import { createAuthenticator, httpStatusFor, reportRejection } from "./authenticate.ts";
-import { AuthError, RequestError } from "./errors.ts";
-import { discardBody, readBody, sendEmpty, sendJson, sendText } from "./http-io.ts";
+import { createAuthenticator } from "./authenticate.ts";
+import { AuthError, RpcServerError } from "./errors.ts";
+import { createRequestGuard, type HostPolicy, isLoopbackHost, type RequestGuard } from "./http-guard.ts";
+import { createBodyBudget, type HttpReply, sendEmpty, sendJson, sendText } from "./http-io.ts";
 import { errorResponse, stringifyJson } from "./jsonrpc.ts";
 import { createMethodRegistry, type MethodDefinition, type MethodRegistry } from "./methods.ts";
 import type { NodeMetrics } from "./metrics.ts";
-import { createNonceStore, type NonceStoreOptions } from "./nonce-store.ts";
+import { createNonceStore, NONCE_MARGIN_MS, type NonceStoreOptions, nonceQuotaFor } from "./nonce-store.ts";
 import { createRateLimiter, type RateLimitOptions } from "./rate-limiter.ts";
-import { dispatchRpcBody, type HttpReply } from "./rpc-dispatch.ts";
+import { dispatchRpcBody } from "./rpc-dispatch.ts";
 import { type Clock, hasScope, systemClock } from "./types.ts";
 
 /** The documented default RPC port (`--rpc-port`). */
 export const DEFAULT_RPC_PORT = 8645;
 
 /** Options of createRpcServer; every one has a default. */
-export interface RpcServerOptions {
-  /** Default 127.0.0.1. */
+export interface RpcServerOptions extends HostPolicy {
+  /** Default 127.0.0.1. A non-loopback address is refused unless `allowRemote`. */
   host?: string;
   /** Default DEFAULT_RPC_PORT; 0 picks a free port. */
   port?: number;
+  /**
+   * Serve on a non-loopback address. There is no TLS here, so secrets returned by apikey_create
+   * and apikey_rotate cross the network in clear unless a TLS proxy is in front. Default false.
+   */
+  allowRemote?: boolean;
   /** Accepted clock skew either way, default 30 000 ms. */
   timestampWindowMs?: number;
   /** Default 1 MiB. */
   maxBodyBytes?: number;
+  /** Body bytes being read and not yet verified, over all requests (default max(16 MiB, 4 bodies)). */
+  maxInflightBodyBytes?: number;
+  /** Open connections at most (default 256); more are closed on arrival. */
+  maxConnections?: number;
+  /** Time allowed for the request line and headers (default 10 000 ms). */
+  headersTimeoutMs?: number;
+  /** Time allowed for the body once the headers are in (default 10 000 ms). */
+  bodyTimeoutMs?: number;
   /** Default 100 calls per batch. */
   maxBatchSize?: number;
   rateLimit?: RateLimitOptions;
@@ -75,59 +92,48 @@ export function createRpcServer(options: RpcServerOptions, deps: RpcServerDeps):
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger.child({ module: "rpc" });
   const registry = deps.registry ?? createMethodRegistry();
-  registerApiKeyMethods(registry, deps.keys);
+  const bindHost = options.host ?? "127.0.0.1";
+  const remote = !isLoopbackHost(bindHost);
+  registerApiKeyMethods(registry, deps.keys, {
+    onSecretReturned: (method) => {
+      if (remote)
+        logger.warn({ method, host: bindHost }, "API key secret sent over plain HTTP to a remote address");
+    },
+  });
   const windowMs = options.timestampWindowMs ?? 30_000;
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
-  const nonces = createNonceStore(clock, options.nonceStore);
-  const authenticator = createAuthenticator({ keys: deps.keys, nonces, clock, windowMs });
+  const headersTimeoutMs = options.headersTimeoutMs ?? 10_000;
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? 10_000;
   const limiter = createRateLimiter(clock, options.rateLimit);
+  const nonces = createNonceStore(clock, {
+    maxPerKey: nonceQuotaFor(limiter, 2 * windowMs + NONCE_MARGIN_MS),
+    ...options.nonceStore,
+  });
+  const admitter = createAdmitter({
+    authenticator: createAuthenticator({ keys: deps.keys, nonces, limiter, windowMs }),
+    clock,
+    audit: deps.audit,
+    metrics: deps.metrics,
+    logger,
+    maxBodyBytes,
+    bodyTimeoutMs,
+    budget: createBodyBudget(options.maxInflightBodyBytes ?? Math.max(16 << 20, 4 * maxBodyBytes)),
+    skipAuth: options.unsafeSkipAuthForBenchmark === true,
+  });
   const dispatchDeps = { ...deps, registry, limiter, logger, maxBatchSize: options.maxBatchSize ?? 100 };
   let server: Server | undefined;
   let url: string | undefined;
-
-  const refusal = (err: unknown, remote: string, keyId?: string): HttpReply => {
-    if (!(err instanceof AuthError || err instanceof RequestError)) throw err;
-    reportRejection(deps, {
-      code: err.code,
-      keyId: keyId ?? (err.data["keyId"] as string | undefined),
-      remote,
-    });
-    logger.debug({ code: err.code, remote }, "request refused");
-    return { status: httpStatusFor(err.code), body: stringifyJson(errorResponse(null, err)) };
-  };
-
-  /** Reads the body and authenticates; a reply means the request was refused. */
-  const admit = async (req: IncomingMessage, remote: string) => {
-    let body: Buffer;
-    try {
-      body = await readBody(req, maxBodyBytes);
-    } catch (err) {
-      if (err instanceof RequestError) discardBody(req, 16 * maxBodyBytes);
-      return { reply: { ...refusal(err, remote), headers: { Connection: "close" } } };
-    }
-    if (options.unsafeSkipAuthForBenchmark === true) {
-      return { caller: { keyId: "k_benchmark00", scopes: ["admin"] as const }, body };
-    }
-    try {
-      const caller = authenticator.authenticate({
-        method: req.method ?? "",
-        path: req.url ?? "",
-        headers: req.headers,
-        body,
-      });
-      return { caller, body };
-    } catch (err) {
-      return { reply: refusal(err, remote) };
-    }
-  };
+  let guard: RequestGuard = () => undefined;
 
   const route = async (req: IncomingMessage): Promise<HttpReply> => {
     const remote = req.socket.remoteAddress ?? "unknown";
+    const refused = guard({ host: req.headers.host, origin: req.headers.origin });
+    if (refused) return admitter.refuseEarly(req, refused, remote);
     const pathname = (req.url ?? "/").split("?")[0];
     const verb = req.method ?? "";
     if (pathname === "/rpc") {
       if (verb !== "POST") return { status: 405, headers: { Allow: "POST" } };
-      const admitted = await admit(req, remote);
+      const admitted = await admitter.admit(req, remote);
       if (admitted.reply) return admitted.reply;
       return dispatchRpcBody(admitted.body, admitted.caller, remote, dispatchDeps);
     }
@@ -144,18 +150,16 @@ export function createRpcServer(options: RpcServerOptions, deps: RpcServerDeps):
     if (pathname === "/metrics") {
       if (verb !== "GET") return { status: 405, headers: { Allow: "GET" } };
       if (!options.metricsPublic) {
-        const admitted = await admit(req, remote);
+        const admitted = await admitter.admit(req, remote);
         if (admitted.reply) return admitted.reply;
         const { keyId, scopes } = admitted.caller;
         if (!hasScope(scopes, "read")) {
-          return refusal(
+          return admitter.refuse(
             new AuthError("AUTH_FORBIDDEN_SCOPE", "/metrics needs scope read", { needed: "read" }),
             remote,
             keyId,
           );
         }
-        if (!limiter.take(keyId))
-          return refusal(new RequestError("RATE_LIMITED", "rate limit exceeded"), remote, keyId);
         deps.keys.markUsed(keyId);
       }
       const text = await deps.metrics.registry.metrics();
@@ -167,7 +171,8 @@ export function createRpcServer(options: RpcServerOptions, deps: RpcServerDeps):
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     route(req)
       .then((reply) => {
-        if (reply.body === undefined) sendEmpty(res, reply.status, reply.headers);
+        if (reply.drop) res.destroy();
+        else if (reply.body === undefined) sendEmpty(res, reply.status, reply.headers);
         else if (reply.contentType) sendText(res, reply.status, reply.body, reply.contentType);
         else sendJson(res, reply.status, reply.body, reply.headers);
       })
@@ -186,10 +191,26 @@ export function createRpcServer(options: RpcServerOptions, deps: RpcServerDeps):
     registerMethod: (name, def) => registry.register(name, def),
     start() {
       if (server) return Promise.reject(new Error("RPC server already started"));
+      if (remote && options.allowRemote !== true) {
+        return Promise.reject(
+          new RpcServerError(
+            "RPC_REMOTE_BIND_REFUSED",
+            `refusing to serve RPC on non-loopback ${bindHost} without --rpc-allow-remote (plain HTTP: put TLS in front)`,
+            { host: bindHost },
+          ),
+        );
+      }
       const s = createServer(
-        { requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 },
+        {
+          headersTimeout: headersTimeoutMs,
+          // Node enforces both only when it sweeps its connections; sweep often so they fire on time.
+          requestTimeout: headersTimeoutMs + bodyTimeoutMs,
+          connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(headersTimeoutMs / 4))),
+          keepAliveTimeout: 5_000,
+        },
         onRequest,
       );
+      s.maxConnections = options.maxConnections ?? 256;
       server = s;
       return new Promise((resolve, reject) => {
         s.once("error", (err) => {
@@ -202,6 +223,13 @@ export function createRpcServer(options: RpcServerOptions, deps: RpcServerDeps):
           const addr = s.address() as AddressInfo;
           const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
           url = `http://${host}:${addr.port}`;
+          guard = createRequestGuard(bindHost, addr.port, options);
+          if (remote) {
+            logger.warn(
+              { url },
+              "RPC is reachable from other hosts over plain HTTP: request signing stops replay, but API key secrets returned by apikey_create/apikey_rotate travel in clear unless TLS is in front",
+            );
+          }
           logger.info({ url }, "RPC server listening");
           resolve(url);
         });

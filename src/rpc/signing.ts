@@ -27,11 +27,16 @@ const TIMESTAMP_PATTERN = /^[0-9]{1,16}$/;
 const SIGNATURE_PATTERN = /^[0-9a-fA-F]{64}$/;
 const SECRET_PATTERN = /^[0-9a-fA-F]{64}$/;
 
+/** A body known only by its SHA-256 (hex), for a body that was streamed past without buffering. */
+export interface BodyDigest {
+  sha256: string;
+}
+
 /** The parts of a request that the signature covers. */
 export interface SignableRequest {
   method: string;
   path: string;
-  body: string | Uint8Array;
+  body: string | Uint8Array | BodyDigest;
   timestamp: number | string;
   nonce: string;
 }
@@ -53,13 +58,13 @@ export interface Credential {
 
 /** The string that is signed. */
 export function canonicalRequest(req: SignableRequest): string {
-  const bodyHash = hash(
-    "sha256",
-    typeof req.body === "string"
-      ? req.body
-      : Buffer.from(req.body.buffer, req.body.byteOffset, req.body.byteLength),
-    "hex",
-  );
+  const body = req.body;
+  const bodyHash =
+    typeof body === "string"
+      ? hash("sha256", body, "hex")
+      : body instanceof Uint8Array
+        ? hash("sha256", Buffer.from(body.buffer, body.byteOffset, body.byteLength), "hex")
+        : body.sha256;
   return `${req.method.toUpperCase()}\n${req.path}\n${req.timestamp}\n${req.nonce}\n${bodyHash}`;
 }
 

@@ -4,7 +4,7 @@
  * timestamp window, the signature, and that the nonce is new, then records it.
  */
 import { AuthError, RequestError } from "./errors.ts";
-import type { NonceStore } from "./nonce-store.ts";
+import { type NonceStore, nonceKeepUntil } from "./nonce-store.ts";
 import { parseAuthHeaders, verifySignature, verifyTimestamp } from "./signing.ts";
 
 /** The JSON body of every delivery. */
@@ -47,7 +47,9 @@ export function verifyWebhookDelivery(
     throw new AuthError("AUTH_UNKNOWN_KEY", "delivery is for another webhook", { keyId: h.keyId });
   }
   const windowMs = opts.windowMs ?? 30_000;
-  verifyTimestamp(h.timestamp, opts.now ?? Date.now(), windowMs);
+  // One clock reading for the window check and the replay store alike.
+  const now = opts.now ?? Date.now();
+  verifyTimestamp(h.timestamp, now, windowMs);
   const signed = {
     method: opts.method ?? "POST",
     path: opts.path,
@@ -58,10 +60,10 @@ export function verifyWebhookDelivery(
   if (!verifySignature(secret, signed, h.signature)) {
     throw new AuthError("AUTH_BAD_SIGNATURE", "delivery signature does not match");
   }
-  if (opts.seenNonces.has(h.keyId, h.nonce))
-    throw new AuthError("AUTH_REPLAYED_NONCE", "delivery nonce already seen");
-  if (!opts.seenNonces.add(h.keyId, h.nonce, h.timestamp + windowMs)) {
-    throw new RequestError("RATE_LIMITED", "too many deliveries in the replay window");
+  const added = opts.seenNonces.add(h.keyId, h.nonce, nonceKeepUntil(h.timestamp, windowMs), { now });
+  if (added === "replayed") throw new AuthError("AUTH_REPLAYED_NONCE", "delivery nonce already seen");
+  if (added !== "added") {
+    throw new RequestError("NONCE_QUOTA_EXCEEDED", "too many deliveries in the replay window");
   }
   const text = typeof body === "string" ? body : Buffer.from(body).toString("utf8");
   return JSON.parse(text) as WebhookDelivery;

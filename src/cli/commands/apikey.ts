@@ -11,6 +11,7 @@ import {
   type ApiKeyRecord,
   type ApiKeyStore,
   type ApiKeyView,
+  type AuditLine,
   auditLogPath,
   DEFAULT_ROTATION_OVERLAP_MS,
   loadOrCreateMasterKey,
@@ -18,11 +19,12 @@ import {
   openAuditLog,
   parseScopes,
   readAuditLog,
+  streamAuditLog,
   systemClock,
 } from "../../rpc/index.ts";
 import { openChainDb } from "../../storage/chain-store.ts";
 import { CliError } from "../errors.ts";
-import { printJson } from "../output.ts";
+import { printJson, toJson } from "../output.ts";
 import { parseDuration } from "../parse.ts";
 import { type RpcTargetOptions, rpcClientFor } from "../rpc-target.ts";
 
@@ -97,6 +99,12 @@ async function run(target: RpcTargetOptions, op: Op): Promise<unknown> {
     if (offline !== undefined) return offline;
   }
   return runOnline(target, op);
+}
+
+/** The lines of an already read (limited) log, skipped lines included, as a stream. */
+async function* linesOf(log: Awaited<ReturnType<typeof readAuditLog>>): AsyncGenerator<AuditLine> {
+  for (let i = 0; i < log.skippedLines; i++) yield { skipped: true };
+  for (const entry of log.entries) yield { entry };
 }
 
 const when = (ms: number | null) => (ms === null ? "-" : new Date(ms).toISOString());
@@ -193,20 +201,37 @@ export function registerApiKey(program: Command): void {
 
   apikey
     .command("audit")
-    .description("print the audit log: key lifecycle events and every auth failure")
+    .description(
+      "print the audit log (rotated files too): key lifecycle events and auth failures, repeats aggregated",
+    )
     .requiredOption("--data-dir <dir>", "node data dir")
     .option("--limit <n>", "only the last N entries")
     .option("--json", "print JSON")
     .action(async (o: { dataDir: string; limit?: string; json?: boolean }) => {
-      const { entries, skippedLines } = await readAuditLog(auditLogPath(o.dataDir));
-      const limit = o.limit !== undefined ? Number(o.limit) : entries.length;
-      if (!Number.isInteger(limit) || limit < 0) throw new CliError("--limit must be a non-negative integer");
-      const shown = entries.slice(Math.max(0, entries.length - limit));
-      if (o.json) return printJson({ entries: shown, skippedLines });
-      for (const e of shown) {
-        const { time, at: _at, event, ...rest } = e as unknown as Record<string, unknown>;
+      const limit = o.limit !== undefined ? Number(o.limit) : undefined;
+      if (limit !== undefined && (!Number.isInteger(limit) || limit < 0))
+        throw new CliError("--limit must be a non-negative integer");
+      const path = auditLogPath(o.dataDir);
+      // Without --limit the log is streamed; with it only the last N entries are held.
+      const lines: AsyncIterable<AuditLine> =
+        limit === undefined ? streamAuditLog(path) : linesOf(await readAuditLog(path, { limit }));
+      let skippedLines = 0;
+      let first = true;
+      if (o.json) process.stdout.write('{"entries":[');
+      for await (const line of lines) {
+        if ("skipped" in line) {
+          skippedLines++;
+          continue;
+        }
+        if (o.json) {
+          process.stdout.write(`${first ? "" : ","}\n${toJson(line.entry, 0)}`);
+          first = false;
+          continue;
+        }
+        const { time, at: _at, event, ...rest } = line.entry as unknown as Record<string, unknown>;
         process.stdout.write(`${time}  ${String(event).padEnd(18)} ${JSON.stringify(rest)}\n`);
       }
-      if (skippedLines > 0) process.stdout.write(`(${skippedLines} unreadable line(s) skipped)\n`);
+      if (o.json) process.stdout.write(`\n],"skippedLines":${skippedLines}}\n`);
+      else if (skippedLines > 0) process.stdout.write(`(${skippedLines} unreadable line(s) skipped)\n`);
     });
 }

@@ -31,6 +31,7 @@ export interface StartOptions {
   bootstrap?: string[];
   maxPeers?: string;
   metricsPublic?: boolean;
+  rpcAllowRemote?: boolean;
 }
 
 function flagSettings(o: StartOptions): Partial<Record<ConfigKey, unknown>> {
@@ -45,6 +46,7 @@ function flagSettings(o: StartOptions): Partial<Record<ConfigKey, unknown>> {
   if (o.bootstrap !== undefined) f["p2p.bootstrap"] = o.bootstrap;
   if (o.maxPeers !== undefined) f["p2p.max_peers"] = o.maxPeers;
   if (o.metricsPublic) f["rpc.metrics_public"] = true;
+  if (o.rpcAllowRemote) f["rpc.allow_remote"] = true;
   if (o.mine || o.produce) f["produce.enabled"] = true;
   const beneficiary = o.beneficiary ?? o.coinbase;
   if (beneficiary !== undefined) f["produce.beneficiary"] = beneficiary;
@@ -136,6 +138,7 @@ export function registerNode(program: Command): void {
     .option("--no-p2p", "run without networking")
     .option("--rpc-host <host>", "RPC bind address (default 127.0.0.1)")
     .option("--rpc-port <port>", "RPC port (default 8645; 0 picks a free port)")
+    .option("--rpc-allow-remote", "allow a non-loopback --rpc-host (plain HTTP: put TLS in front)")
     .option("--no-rpc", "run without the RPC server")
     .option("--metrics-public", "serve /metrics without authentication")
     .option("--log-level <level>", "trace|debug|info|warn|error|fatal|silent (default info)")

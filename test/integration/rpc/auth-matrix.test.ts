@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type AuditEntry, readAuditLog } from "../../../src/rpc/index.ts";
+import { type AuditEntry, readAuditLog, signedHeaders } from "../../../src/rpc/index.ts";
 import { type Harness, rawRequest, rpcBody, startHarness } from "./harness.ts";
 
 type RpcErr = { error: { code: number; data: { code: string; reason: string } } };
@@ -33,6 +33,7 @@ describe("RPC auth matrix", () => {
     status: number,
     code: string,
     rpcCode: number,
+    auditReason = code,
   ) => {
     expect(res.status).toBe(status);
     const err = res.json as RpcErr;
@@ -41,7 +42,7 @@ describe("RPC auth matrix", () => {
     const last = (await auditEntries()).at(-1);
     expect(last).toBeDefined();
     expect(JSON.stringify(last)).toContain(
-      code === "AUTH_KEY_REVOKED" || code === "AUTH_KEY_EXPIRED" ? "key_used" : code,
+      code === "AUTH_KEY_REVOKED" || code === "AUTH_KEY_EXPIRED" ? "key_used" : auditReason,
     );
   };
 
@@ -74,24 +75,33 @@ describe("RPC auth matrix", () => {
     );
   });
 
-  it("refuses a bad signature, and a body changed after signing", async () => {
+  it("refuses a bad signature, and a body changed after signing (generic code, real reason audited)", async () => {
     await expectRefused(
       await call(reader, { headers: { "X-Chainlab-Signature": "0".repeat(64) } }),
       401,
-      "AUTH_BAD_SIGNATURE",
+      "AUTH_INVALID_CREDENTIALS",
       -32001,
+      "AUTH_BAD_SIGNATURE",
     );
     const wrongSecret = { id: reader.id, secret: "ab".repeat(32) };
-    await expectRefused(await call(wrongSecret), 401, "AUTH_BAD_SIGNATURE", -32001);
+    await expectRefused(
+      await call(wrongSecret),
+      401,
+      "AUTH_INVALID_CREDENTIALS",
+      -32001,
+      "AUTH_BAD_SIGNATURE",
+    );
   });
 
-  it("refuses an unknown key", async () => {
-    await expectRefused(
-      await call({ id: "k_000000000000", secret: reader.secret }),
-      401,
-      "AUTH_UNKNOWN_KEY",
-      -32001,
-    );
+  it("refuses an unknown key with the same code, message and data shape as a wrong secret", async () => {
+    const unknown = await call({ id: "k_000000000000", secret: reader.secret });
+    await expectRefused(unknown, 401, "AUTH_INVALID_CREDENTIALS", -32001, "AUTH_UNKNOWN_KEY");
+    const wrong = await call({ id: reader.id, secret: "ab".repeat(32) });
+    const shape = (r: typeof wrong) => {
+      const { keyId: _k, ...rest } = (r.json as { error: { data: Record<string, unknown> } }).error.data;
+      return { status: r.status, rest, message: (r.json as { error: { message: string } }).error.message };
+    };
+    expect(shape(unknown)).toEqual(shape(wrong));
   });
 
   it("refuses stale and future timestamps at the window edge", async () => {
@@ -137,7 +147,7 @@ describe("RPC auth matrix", () => {
     );
   });
 
-  it("refuses an expired key, auditing key_expired once and expired_key_used each time", async () => {
+  it("refuses an expired key, auditing key_expired once and expired_key_used once per window, repeats counted", async () => {
     const k = await h.keys.create({ scopes: ["read"], label: "short", ttlMs: 60_000 });
     const cred = { id: k.id, secret: k.secret };
     expect((await call(cred)).status).toBe(200);
@@ -146,7 +156,16 @@ describe("RPC auth matrix", () => {
     await expectRefused(await call(cred), 401, "AUTH_KEY_EXPIRED", -32001);
     const entries = await auditEntries();
     expect(entries.filter((e) => e.event === "key_expired" && e.keyId === k.id)).toHaveLength(1);
-    expect(entries.filter((e) => e.event === "expired_key_used" && e.keyId === k.id)).toHaveLength(2);
+    expect(entries.filter((e) => e.event === "expired_key_used" && e.keyId === k.id)).toHaveLength(1);
+    h.clock.t += 60_000;
+    expect(await auditEntries()).toContainEqual(
+      expect.objectContaining({
+        event: "refusals_aggregated",
+        refused: "expired_key_used",
+        reason: k.id,
+        count: 1,
+      }),
+    );
   });
 
   it("refuses a method outside the key's scopes with 403, and runs nothing in such a batch", async () => {
@@ -206,6 +225,19 @@ describe("RPC auth matrix", () => {
     await expectRefused(await call(reader, { body: big }), 413, "BODY_TOO_LARGE", -32004);
   });
 
+  it("refuses an unsigned chunked body with 401 before reading it", async () => {
+    let pulled = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (pulled++ < 4) controller.enqueue(new TextEncoder().encode("x".repeat(1024)));
+        else controller.close();
+      },
+    });
+    const res = await fetch(`${h.url}/rpc`, { method: "POST", body: stream, duplex: "half" } as RequestInit);
+    expect(res.status).toBe(401);
+    expect(res.headers.get("connection")).toBe("close");
+  });
+
   it("refuses a chunked body over the limit (no Content-Length) with 413", async () => {
     const chunk = new TextEncoder().encode("x".repeat(64 * 1024));
     let sent = 0;
@@ -215,8 +247,15 @@ describe("RPC auth matrix", () => {
         else controller.close();
       },
     });
+    const headers = signedHeaders(reader.id, reader.secret, {
+      method: "POST",
+      path: "/rpc",
+      body: "",
+      timestamp: h.clock.now(),
+    });
     const res = await fetch(`${h.url}/rpc`, {
       method: "POST",
+      headers,
       body: stream,
       duplex: "half",
     } as RequestInit).catch((err: Error) => err);

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Level } from "level";
-import { pino } from "pino";
+import { type Logger, pino } from "pino";
 import { ChainlabError } from "../../../src/core/errors.ts";
 import {
   type ApiKeyRecord,
@@ -63,12 +63,12 @@ export interface Harness {
 /** Starts a server with an admin key and a few test methods; reuses `dir` if given. */
 export async function startHarness(
   options: RpcServerOptions = {},
-  init: { dir?: string; clock?: FakeClock; realClock?: boolean } = {},
+  init: { dir?: string; clock?: FakeClock; realClock?: boolean; logger?: Logger } = {},
 ): Promise<Harness> {
   const dir = init.dir ?? mkdtempSync(join(tmpdir(), "chainlab-rpc-"));
   const clock = init.clock ?? fakeClock();
   const serverClock = init.realClock ? { now: () => Date.now() } : clock;
-  const logger = pino({ level: "silent" });
+  const logger = init.logger ?? pino({ level: "silent" });
   const db = new Level<string, string>(join(dir, "db"));
   await db.open();
   const audit = openAuditLog(auditLogPath(dir), { clock: serverClock });

@@ -87,7 +87,7 @@ describe("keys survive a restart", () => {
     expect(again).toEqual({ path: first.path, created: false });
     expect(readFileSync(first.path!, "utf8")).toBe(content);
     const id = content.split(":")[0]!;
-    expect(store.lookup(id)?.secret.toString("hex")).toBe(content.split(":")[1]);
+    expect(store.lookup(id)?.secret?.toString("hex")).toBe(content.split(":")[1]);
     expect(store.get(id)?.scopes).toEqual(["admin"]);
     await store.close();
     await audit.close();

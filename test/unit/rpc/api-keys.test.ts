@@ -80,7 +80,7 @@ describe("API key store", () => {
     });
     expect(JSON.stringify(store.list())).not.toContain(k.secret);
     expect(JSON.stringify(await sub.get(k.id))).not.toContain(k.secret);
-    expect(store.lookup(k.id)?.secret.toString("hex")).toBe(k.secret);
+    expect(store.lookup(k.id)?.secret?.toString("hex")).toBe(k.secret);
     await store.close();
   });
 
@@ -156,5 +156,19 @@ describe("API key store", () => {
     const other = await open(randomBytes(32));
     expect(() => other.lookup(k.id)).toThrow(expect.objectContaining({ code: "APIKEY_DECRYPT_FAILED" }));
     await other.close();
+  });
+
+  it("never decrypts a revoked key's secret again, not even after a restart", async () => {
+    const store = await open();
+    const k = await store.create({ scopes: ["read"], label: "gone" });
+    await store.revoke(k.id);
+    expect(store.lookup(k.id)).toMatchObject({ status: { state: "revoked" } });
+    expect(store.lookup(k.id)?.secret).toBeUndefined();
+    await store.close();
+    // With a master key that cannot open it, a lookup that tried to decrypt would throw.
+    const reopened = await open(randomBytes(32));
+    expect(reopened.lookup(k.id)).toMatchObject({ status: { state: "revoked" } });
+    expect(reopened.lookup(k.id)?.secret).toBeUndefined();
+    await reopened.close();
   });
 });
