@@ -71,7 +71,13 @@ export async function runNode(opts: StartOptions): Promise<void> {
       // A CLI inspection of the data dir may hold its lock for a moment.
       waitForLockMs: 3000,
       maxBlockTxs: settings["block.max_txs"],
-      mempool: { maxTxs: settings["mempool.max_txs"], maxPerSender: settings["mempool.max_per_sender"] },
+      mempool: {
+        maxTxs: settings["mempool.max_txs"],
+        maxPerSender: settings["mempool.max_per_sender"],
+        maxBytes: settings["mempool.max_bytes"],
+        maxQueued: settings["mempool.max_queued"],
+        queuedTtlMs: settings["mempool.queued_ttl"],
+      },
       ...(beneficiary
         ? {
             produce: {
