@@ -6,7 +6,7 @@
  */
 import { TxError, type TxErrorCode } from "../core/errors.ts";
 import { toHex } from "../core/hash.ts";
-import { MempoolError } from "./errors.ts";
+import { MempoolError, type MempoolErrorCode } from "./errors.ts";
 
 /** Default entries per class (stateless and head-dependent). */
 export const DEFAULT_REJECT_CACHE_SIZE = 8192;
@@ -26,7 +26,13 @@ const STATELESS_CODES = new Set<TxErrorCode>([
 /** Codes never cached: the tx is held (a later lookup must see it leave) or was never decoded. */
 const UNCACHED_CODES = new Set(["MEMPOOL_ALREADY_KNOWN"]);
 
-type Cached = TxError | MempoolError;
+/** What a hit rethrows; the error itself is not kept (its stack trace would dominate the memory). */
+interface Cached {
+  mempool: boolean;
+  code: string;
+  message: string;
+  data: Record<string, unknown>;
+}
 
 /** A FIFO-bounded map; the oldest key goes when full. */
 class BoundedMap {
@@ -71,15 +77,16 @@ export class RejectCache {
     const hit = this.stateless.get(key) ?? this.headDependent.get(key);
     if (hit === undefined) return;
     const data = { ...hit.data, cached: true };
-    if (hit instanceof MempoolError) throw new MempoolError(hit.code, hit.message, data);
-    throw new TxError(hit.code, hit.message, data);
+    if (hit.mempool) throw new MempoolError(hit.code as MempoolErrorCode, hit.message, data);
+    throw new TxError(hit.code as TxErrorCode, hit.message, data);
   }
 
   /** Remembers why this tx was turned away (ignores codes that must not be cached). */
   add(id: Uint8Array, signature: Uint8Array, err: TxError | MempoolError): void {
     if (UNCACHED_CODES.has(err.code)) return;
     const target = STATELESS_CODES.has(err.code as TxErrorCode) ? this.stateless : this.headDependent;
-    target.set(RejectCache.key(id, signature), err);
+    const { code, message, data } = err;
+    target.set(RejectCache.key(id, signature), { mempool: err instanceof MempoolError, code, message, data });
   }
 
   /** Forgets the head-dependent rejections (Bitcoin Core resets recentRejects on a new tip). */
