@@ -172,7 +172,12 @@ export function verifyTxStatic(tx: Tx, rules: TxRules, id: Hash = txId(tx), skip
       throw new TxError("TX_SELF_TRANSFER", "transfer to the sender's own address");
     }
   }
-  if (!skipSignature && !isTxSignatureValid(tx, rules.genesisHash, id)) {
+  if (!skipSignature) verifyTxSignature(tx, rules.genesisHash, id);
+}
+
+/** Throws TX_BAD_SIGNATURE unless the signature is valid for this chain (the costly check: run it last). */
+export function verifyTxSignature(tx: Tx, genesisHash: Hash, id: Hash = txId(tx)): void {
+  if (!isTxSignatureValid(tx, genesisHash, id)) {
     throw new TxError("TX_BAD_SIGNATURE", "signature does not verify for this chain");
   }
 }

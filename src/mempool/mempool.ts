@@ -1,10 +1,19 @@
 /** createMempool: admission in a fixed order of checks, head-change bookkeeping and the public surface. */
-import { ChainlabError } from "../core/errors.ts";
+import { ChainlabError, TxError } from "../core/errors.ts";
 import { type Hash, toHex } from "../core/hash.ts";
-import { type Tx, txId, verifyTxNotExpired, verifyTxStatic } from "../core/tx.ts";
+import { type Tx, txId, verifyTxNotExpired, verifyTxSignature, verifyTxStatic } from "../core/tx.ts";
 import { addressBytesOf } from "../crypto/address.ts";
+import {
+  DEFAULT_QUEUED_TTL_MS,
+  enforceQueuedCaps,
+  makeRoom,
+  type Need,
+  resolveCaps,
+  verifyRoomPossible,
+} from "./capacity.ts";
 import { MempoolError } from "./errors.ts";
 import { PoolIndex } from "./pool-index.ts";
+import { RejectCache } from "./reject-cache.ts";
 import {
   DEFAULT_REPLACE_BUMP_PERCENT,
   decodeInput,
@@ -13,7 +22,7 @@ import {
   verifyReplacementFee,
 } from "./rules.ts";
 import { type SelectOptions, selectFromQueues } from "./select.ts";
-import type { PoolEntry, SenderQueue } from "./sender-queue.ts";
+import type { PoolEntry } from "./sender-queue.ts";
 import type {
   AddResult,
   HeadChange,
@@ -31,22 +40,36 @@ function checkLimit(name: string, value: number, min: number): void {
 }
 
 /**
- * Creates a mempool over the head state in `deps`. Admission checks run in this order: decode, already
- * known, stateless rules (chain, fee, signature, ...), expiry, nonce too low, nonce gap, replacement fee,
- * balance over all of the sender's pool txs, per-sender cap, pool capacity (evicting the cheapest tail).
+ * Creates a mempool over the head state in `deps`. Admission runs the cheap checks first and the
+ * ed25519 signature last, so a flood of well-signed txs from unfunded keys costs no signature
+ * check: decode, already known, negative cache, stateless rules (chain, fee, ...), expiry, nonce too
+ * low, nonce gap, replacement fee, balance over all of the sender's pool txs, per-sender cap, room
+ * (queued txs make way for pending ones, never the reverse), then the signature, then eviction.
  */
 export function createMempool(options: MempoolOptions, deps: MempoolDeps): Mempool {
-  const { rules, maxTxs, maxPerSender, maxFutureGap } = options;
+  const { rules, maxPerSender, maxFutureGap } = options;
+  const caps = resolveCaps(options);
   const bumpPercent = options.replaceBumpPercent ?? DEFAULT_REPLACE_BUMP_PERCENT;
-  checkLimit("maxTxs", maxTxs, 1);
+  const queuedTtlMs = options.queuedTtlMs ?? DEFAULT_QUEUED_TTL_MS;
+  checkLimit("maxTxs", caps.maxTxs, 1);
+  checkLimit("maxBytes", caps.maxBytes, 1);
+  checkLimit("maxQueued", caps.maxQueued, 0);
+  checkLimit("maxQueuedBytes", caps.maxQueuedBytes, 0);
+  checkLimit("queuedTtlMs", queuedTtlMs, 1);
   checkLimit("maxPerSender", maxPerSender, 1);
   checkLimit("maxFutureGap", maxFutureGap, 0);
   checkLimit("replaceBumpPercent", bumpPercent, 0);
   const log = deps.logger?.child?.({ module: "mempool" }) ?? deps.logger;
+  const now = deps.now ?? Date.now;
   const index = new PoolIndex();
+  const rejected = new RejectCache(options.rejectCacheSize);
   const rejectionCounts: Record<string, number> = {};
   const listeners = new Set<(event: MempoolAddedEvent) => void>();
   let seq = 0;
+  let signatureChecks = 0;
+  // Queued txs are swept for age at most this often (and on every head change).
+  const sweepEveryMs = Math.min(queuedTtlMs, 1000);
+  let lastSweep = now();
   // Head height the senders' head-state views were last synced at; see selectForBlock.
   let syncedHeight = deps.headHeight();
 
@@ -56,7 +79,18 @@ export function createMempool(options: MempoolOptions, deps: MempoolDeps): Mempo
     const key = toHex(id);
     if (index.byId.has(key))
       throw new MempoolError("MEMPOOL_ALREADY_KNOWN", `tx ${key} is already in the pool`);
-    verifyTxStatic(tx, rules, id);
+    rejected.verifyNotRejected(id, tx.signature);
+    try {
+      return insert(tx, id, key, bytes, reinjected);
+    } catch (err) {
+      if (err instanceof TxError || err instanceof MempoolError) rejected.add(id, tx.signature, err);
+      throw err;
+    }
+  }
+
+  function insert(tx: Tx, id: Hash, key: string, bytes: number, reinjected: boolean): AddResult {
+    sweepQueued(false);
+    verifyTxStatic(tx, rules, id, true);
     const nextHeight = deps.headHeight() + 1;
     verifyTxNotExpired(tx, nextHeight);
 
@@ -66,6 +100,7 @@ export function createMempool(options: MempoolOptions, deps: MempoolDeps): Mempo
     const known = index.senders.get(senderKey);
     if (known !== undefined && (known.accountNonce !== account.nonce || known.balance !== account.balance)) {
       index.sync(known, account, nextHeight);
+      enforceQueuedCaps(index, caps);
     }
     verifyNonceWindow(tx, account.nonce, maxFutureGap);
     const sender = index.senders.get(senderKey);
@@ -78,7 +113,20 @@ export function createMempool(options: MempoolOptions, deps: MempoolDeps): Mempo
         max: maxPerSender,
       });
     }
-    if (existing === undefined && index.size >= maxTxs) makeRoom(tx, sender);
+    const need: Need = {
+      tx,
+      count: existing === undefined ? 1 : 0,
+      bytes: bytes - (existing?.bytes ?? 0),
+      pending: tx.nonce <= account.nonce + (sender?.pendingCount ?? 0),
+      sender,
+      existing,
+    };
+    verifyRoomPossible(index, caps, need);
+    signatureChecks++;
+    verifyTxSignature(tx, rules.genesisHash, id);
+    for (const victim of makeRoom(index, caps, need)) {
+      log?.debug({ id: victim.key, fee: victim.tx.fee.toString() }, "evicted tx");
+    }
     if (existing !== undefined) index.remove(existing, "replaced");
 
     const queue = index.senderFor(address, senderKey, account);
@@ -92,7 +140,9 @@ export function createMempool(options: MempoolOptions, deps: MempoolDeps): Mempo
       seq: seq++,
       sender: queue,
       removed: false,
-      inEvictionHeap: false,
+      addedAt: now(),
+      inPendingHeap: false,
+      inQueuedHeap: false,
     };
     index.insert(entry);
     const status = tx.nonce < queue.accountNonce + queue.pendingCount ? "pending" : "queued";
@@ -101,23 +151,14 @@ export function createMempool(options: MempoolOptions, deps: MempoolDeps): Mempo
     return result;
   }
 
-  /** Evicts the cheapest sender tail for `tx`, or throws MEMPOOL_POOL_FULL if `tx` can't outbid it. */
-  function makeRoom(tx: Tx, sender: SenderQueue | undefined): void {
-    const victim = index.victim();
-    // Evicting the sender's own lower nonce would leave `tx` stranded behind a gap.
-    const wouldGap = victim !== undefined && victim.sender === sender && victim.tx.nonce < tx.nonce;
-    if (victim === undefined || victim.tx.fee >= tx.fee || wouldGap) {
-      throw new MempoolError(
-        "MEMPOOL_POOL_FULL",
-        `pool is full (${maxTxs} txs) and fee ${tx.fee} outbids no tx`,
-        {
-          max: maxTxs,
-          got: tx.fee.toString(),
-        },
-      );
-    }
-    index.remove(victim, "evicted");
-    log?.debug({ id: victim.key, fee: victim.tx.fee.toString() }, "evicted tx");
+  /** Drops queued txs older than the TTL (rate-limited unless `force`); returns how many left. */
+  function sweepQueued(force: boolean): number {
+    const t = now();
+    if (!force && t - lastSweep < sweepEveryMs) return 0;
+    lastSweep = t;
+    const dropped = index.expireQueued(t - queuedTtlMs);
+    if (dropped > 0) log?.debug({ dropped }, "expired queued txs");
+    return dropped;
   }
 
   function emit(event: MempoolAddedEvent): void {
@@ -143,6 +184,7 @@ export function createMempool(options: MempoolOptions, deps: MempoolDeps): Mempo
   }
 
   function onHeadChanged(change: HeadChange): void {
+    rejected.onHeadChanged();
     const included = new Set<string>();
     for (const block of change.connected) {
       for (const tx of block.txs) {
@@ -152,7 +194,7 @@ export function createMempool(options: MempoolOptions, deps: MempoolDeps): Mempo
         if (entry !== undefined) index.remove(entry, "included");
       }
     }
-    const dropped = syncAll();
+    const dropped = syncAll() + enforceQueuedCaps(index, caps) + sweepQueued(true);
     let reinjected = 0;
     const back = [...change.disconnected].sort((a, b) => a.header.height - b.header.height);
     for (const block of back) {
@@ -209,9 +251,11 @@ export function createMempool(options: MempoolOptions, deps: MempoolDeps): Mempo
     },
     status: (): MempoolStatus => ({
       pending: index.pending,
-      queued: index.size - index.pending,
+      queued: index.queued,
       bytes: index.bytes,
+      queuedBytes: index.queuedBytes,
       senders: index.senders.size,
+      signatureChecks,
     }),
     pendingFor: (address: Uint8Array) =>
       index.senders

@@ -5,7 +5,14 @@ import { isExpiredAt } from "./rules.ts";
 import { compareFees, type PoolEntry, SenderQueue } from "./sender-queue.ts";
 
 /** Why a tx left the pool without being rejected at the door. */
-export type RemovalReason = "included" | "replaced" | "evicted" | "stale_nonce" | "expired" | "unaffordable";
+export type RemovalReason =
+  | "included"
+  | "replaced"
+  | "evicted"
+  | "stale_nonce"
+  | "expired"
+  | "unaffordable"
+  | "queued_timeout";
 
 /** Eviction order: lowest fee first; among equal fees the newest arrival goes first. */
 function evictsBefore(a: PoolEntry, b: PoolEntry): boolean {
@@ -16,18 +23,34 @@ function evictsBefore(a: PoolEntry, b: PoolEntry): boolean {
 // Stale heap items (entries no longer a tail, or gone) are dropped lazily; rebuild past this slack.
 const EVICTION_HEAP_SLACK = 1024;
 
-/** Every pool tx indexed by id and by sender, plus the eviction heap over sender tails. */
+/**
+ * Every pool tx indexed by id and by sender, pending/queued totals, and two eviction heaps: one over
+ * the senders' pending tails and one over their queued tails, so queued txs can be evicted without
+ * ever touching a pending one.
+ */
 export class PoolIndex {
   readonly byId = new Map<string, PoolEntry>();
   readonly senders = new Map<string, SenderQueue>();
   pending = 0;
+  pendingBytes = 0;
   bytes = 0;
   private readonly removalCounts: Record<string, number> = {};
-  private eviction = new Heap<PoolEntry>(evictsBefore);
+  private pendingHeap = new Heap<PoolEntry>(evictsBefore);
+  private queuedHeap = new Heap<PoolEntry>(evictsBefore);
 
   /** Number of txs in the pool. */
   get size(): number {
     return this.byId.size;
+  }
+
+  /** Number of queued (nonce-gap) txs. */
+  get queued(): number {
+    return this.byId.size - this.pending;
+  }
+
+  /** Summed encoded size of the queued txs. */
+  get queuedBytes(): number {
+    return this.bytes - this.pendingBytes;
   }
 
   /** The queue of `key`, created with the given head-state view if absent. */
@@ -80,20 +103,48 @@ export class PoolIndex {
     return sizeBefore - s.size;
   }
 
-  /** The tx to evict when full: the cheapest sender tail, so no sender is left with a gap. */
-  victim(): PoolEntry | undefined {
-    for (;;) {
-      const e = this.eviction.peek();
-      if (e === undefined) return undefined;
-      if (!e.removed && e.sender.tail() === e) return e;
-      this.eviction.pop();
-      e.inEvictionHeap = false;
+  /** The cheapest pending tail (lowest fee, newest on a tie): the pending tx to evict first. */
+  pendingVictim(): PoolEntry | undefined {
+    return this.peekValid(this.pendingHeap, (e) => e.sender.pendingTail() === e, "inPendingHeap");
+  }
+
+  /** The cheapest queued tail: the queued tx to evict first. */
+  queuedVictim(): PoolEntry | undefined {
+    return this.peekValid(this.queuedHeap, (e) => e.sender.queuedTail() === e, "inQueuedHeap");
+  }
+
+  /** Removes queued txs admitted before `cutoff` (ms); returns how many left. */
+  expireQueued(cutoff: number): number {
+    let dropped = 0;
+    for (const s of [...this.senders.values()]) {
+      if (s.size === s.pendingCount) continue;
+      const old = s.queued().filter((e) => e.addedAt < cutoff);
+      if (old.length === 0) continue;
+      const before = s.pendingCount;
+      for (const e of old) this.detach(e, "queued_timeout");
+      this.settle(s, before);
+      dropped += old.length;
     }
+    return dropped;
   }
 
   /** Removal counts by reason, for metrics. */
   removals(): Record<string, number> {
     return { ...this.removalCounts };
+  }
+
+  private peekValid(
+    heap: Heap<PoolEntry>,
+    valid: (e: PoolEntry) => boolean,
+    flag: "inPendingHeap" | "inQueuedHeap",
+  ): PoolEntry | undefined {
+    for (;;) {
+      const e = heap.peek();
+      if (e === undefined) return undefined;
+      if (!e.removed && valid(e)) return e;
+      heap.pop();
+      e[flag] = false;
+    }
   }
 
   private detach(entry: PoolEntry, reason: RemovalReason): void {
@@ -104,31 +155,50 @@ export class PoolIndex {
     this.removalCounts[reason] = (this.removalCounts[reason] ?? 0) + 1;
   }
 
-  /** Recounts a sender's pending run, keeps its tail in the eviction heap, drops it when empty. */
+  /** Recounts a sender's pending run, keeps its tails in the eviction heaps, drops it when empty. */
   private settle(s: SenderQueue, pendingBefore: number): void {
+    const bytesBefore = s.pendingBytes;
     s.recountPending();
     this.pending += s.pendingCount - pendingBefore;
-    const tail = s.tail();
-    if (tail === undefined) {
+    this.pendingBytes += s.pendingBytes - bytesBefore;
+    if (s.size === 0) {
       if (this.senders.get(s.key) === s) this.senders.delete(s.key);
       return;
     }
-    if (!tail.inEvictionHeap) {
-      tail.inEvictionHeap = true;
-      this.eviction.push(tail);
-      if (this.eviction.size > 2 * this.senders.size + EVICTION_HEAP_SLACK) this.rebuildEviction();
+    const p = s.pendingTail();
+    if (p !== undefined && !p.inPendingHeap) {
+      p.inPendingHeap = true;
+      this.pendingHeap.push(p);
     }
+    const q = s.queuedTail();
+    if (q !== undefined && !q.inQueuedHeap) {
+      q.inQueuedHeap = true;
+      this.queuedHeap.push(q);
+    }
+    const slack = 2 * this.senders.size + EVICTION_HEAP_SLACK;
+    if (this.pendingHeap.size > slack || this.queuedHeap.size > slack) this.rebuildHeaps();
   }
 
-  private rebuildEviction(): void {
-    for (const e of this.byId.values()) e.inEvictionHeap = false;
-    const tails: PoolEntry[] = [];
-    for (const s of this.senders.values()) {
-      const tail = s.tail();
-      if (tail === undefined) continue;
-      tail.inEvictionHeap = true;
-      tails.push(tail);
+  private rebuildHeaps(): void {
+    const pending: PoolEntry[] = [];
+    const queued: PoolEntry[] = [];
+    for (const e of this.byId.values()) {
+      e.inPendingHeap = false;
+      e.inQueuedHeap = false;
     }
-    this.eviction = new Heap(evictsBefore, tails);
+    for (const s of this.senders.values()) {
+      const p = s.pendingTail();
+      const q = s.queuedTail();
+      if (p !== undefined) {
+        p.inPendingHeap = true;
+        pending.push(p);
+      }
+      if (q !== undefined) {
+        q.inQueuedHeap = true;
+        queued.push(q);
+      }
+    }
+    this.pendingHeap = new Heap(evictsBefore, pending);
+    this.queuedHeap = new Heap(evictsBefore, queued);
   }
 }

@@ -18,8 +18,12 @@ export interface PoolEntry {
   seq: number;
   sender: SenderQueue;
   removed: boolean;
-  /** Whether the eviction heap currently holds this entry. */
-  inEvictionHeap: boolean;
+  /** When the pool admitted it (ms, the pool's clock): queued txs expire by this. */
+  addedAt: number;
+  /** Whether the pending eviction heap currently holds this entry. */
+  inPendingHeap: boolean;
+  /** Whether the queued eviction heap currently holds this entry. */
+  inQueuedHeap: boolean;
 }
 
 /** Sign of fee(a) - fee(b); compares the doubles first and the exact bigints only on a tie. */
@@ -38,6 +42,8 @@ export class SenderQueue {
   totalBytes = 0;
   /** How many txs run contiguously from `accountNonce`: these are pending, the rest queued. */
   pendingCount = 0;
+  /** Summed encoded size of the pending run. */
+  pendingBytes = 0;
   private readonly entries: PoolEntry[] = [];
 
   constructor(address: Uint8Array, key: string, accountNonce: number, balance: bigint) {
@@ -60,6 +66,21 @@ export class SenderQueue {
   /** The highest-nonce tx: the only one that can leave without opening a gap. */
   tail(): PoolEntry | undefined {
     return this.entries[this.entries.length - 1];
+  }
+
+  /** The last tx of the pending run: the only pending tx that can leave without stranding another. */
+  pendingTail(): PoolEntry | undefined {
+    return this.pendingCount > 0 ? this.entries[this.pendingCount - 1] : undefined;
+  }
+
+  /** The tail when it is queued (beyond a nonce gap): the queued tx to evict first. */
+  queuedTail(): PoolEntry | undefined {
+    return this.entries.length > this.pendingCount ? this.tail() : undefined;
+  }
+
+  /** The queued txs (after the pending run) in nonce order. */
+  queued(): readonly PoolEntry[] {
+    return this.entries.slice(this.pendingCount);
   }
 
   /** Index of the tx with `nonce`, or where it would be inserted (binary search). */
@@ -104,10 +125,16 @@ export class SenderQueue {
     this.totalBytes -= entry.bytes;
   }
 
-  /** Recomputes `pendingCount`, assuming no held nonce is below `accountNonce`. */
+  /** Recomputes `pendingCount` and `pendingBytes`, assuming no held nonce is below `accountNonce`. */
   recountPending(): void {
     let n = 0;
-    while (n < this.entries.length && (this.entries[n] as PoolEntry).tx.nonce === this.accountNonce + n) n++;
+    let bytes = 0;
+    for (; n < this.entries.length; n++) {
+      const e = this.entries[n] as PoolEntry;
+      if (e.tx.nonce !== this.accountNonce + n) break;
+      bytes += e.bytes;
+    }
     this.pendingCount = n;
+    this.pendingBytes = bytes;
   }
 }

@@ -5,11 +5,25 @@ import type { Hash } from "../core/hash.ts";
 import type { Tx, TxRules } from "../core/tx.ts";
 import type { SelectOptions } from "./select.ts";
 
-/** Pool limits and the chain's stateless tx rules. */
+/**
+ * Pool limits and the chain's stateless tx rules. Pending (executable) txs may fill the whole pool
+ * (`maxTxs`, `maxBytes`): queued txs always make way for them. Queued (nonce-gap) txs have their own,
+ * smaller caps and a time to live, and never evict a pending tx.
+ */
 export interface MempoolOptions {
   rules: TxRules;
-  /** Pool size cap in txs; when full, a new tx must outbid the cheapest sender tail. */
+  /** Pool cap in txs (pending and queued); when full, queued txs go first, then the cheapest pending tail. */
   maxTxs: number;
+  /** Pool cap in encoded bytes (default DEFAULT_MAX_POOL_BYTES). */
+  maxBytes?: number;
+  /** Cap on queued txs (default maxTxs / 4). */
+  maxQueued?: number;
+  /** Cap on queued bytes (default maxBytes / 4). */
+  maxQueuedBytes?: number;
+  /** How long a queued tx may wait for its gap to fill, in ms (default DEFAULT_QUEUED_TTL_MS). */
+  queuedTtlMs?: number;
+  /** Entries per class in the negative cache of rejected txs (default DEFAULT_REJECT_CACHE_SIZE). */
+  rejectCacheSize?: number;
   /** Most txs one sender may hold in the pool. */
   maxPerSender: number;
   /** How far above the account nonce a queued tx may be. */
@@ -33,6 +47,8 @@ export interface MempoolDeps {
   /** Height of the current head; new txs are checked for inclusion at headHeight() + 1. */
   headHeight(): number;
   logger?: MempoolLogger;
+  /** The clock queued-tx expiry reads (default Date.now). */
+  now?: () => number;
 }
 
 /** Outcome of an admitted tx. */
@@ -56,7 +72,11 @@ export interface MempoolStatus {
   queued: number;
   /** Summed encoded size of all pool txs. */
   bytes: number;
+  /** Summed encoded size of the queued txs. */
+  queuedBytes: number;
   senders: number;
+  /** Signature verifications admission has run (cheap checks and the negative cache run first). */
+  signatureChecks: number;
 }
 
 /** Emitted for every newly admitted tx, so p2p can gossip it. */
@@ -90,6 +110,6 @@ export interface Mempool {
   onAdded(listener: (event: MempoolAddedEvent) => void): () => void;
   /** Rejections of add() by error code, for metrics. */
   rejections(): Record<string, number>;
-  /** Txs that left the pool by reason (included, replaced, evicted, stale_nonce, expired, unaffordable). */
+  /** Txs that left the pool by reason (included, replaced, evicted, stale_nonce, expired, unaffordable, queued_timeout). */
   removals(): Record<string, number>;
 }

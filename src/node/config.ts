@@ -105,6 +105,27 @@ export const CONFIG_KEYS = {
     min: 1,
     max: 1_000_000,
   },
+  "mempool.max_bytes": {
+    kind: "int",
+    env: "CHAINLAB_MEMPOOL_MAX_BYTES",
+    default: 64 * 1024 * 1024,
+    min: 64 * 1024,
+    max: 4 * 1024 * 1024 * 1024,
+  },
+  "mempool.max_queued": {
+    kind: "int",
+    env: "CHAINLAB_MEMPOOL_MAX_QUEUED",
+    default: 12_500,
+    min: 0,
+    max: 10_000_000,
+  },
+  "mempool.queued_ttl": {
+    kind: "duration",
+    env: "CHAINLAB_MEMPOOL_QUEUED_TTL",
+    default: 20 * 60_000,
+    min: 1000,
+    max: 86_400_000,
+  },
   "block.max_txs": { kind: "int", env: "CHAINLAB_BLOCK_MAX_TXS", default: 2000, min: 1, max: 20_000 },
 } as const satisfies Record<string, KeySpec>;
 
@@ -263,4 +284,21 @@ export function resolveSettings(
     else out[key] = spec.default;
   }
   return out as NodeSettings;
+}
+
+/** The mempool limits of a node from its settings. */
+export function mempoolOptions(settings: NodeSettings): {
+  maxTxs: number;
+  maxPerSender: number;
+  maxBytes: number;
+  maxQueued: number;
+  queuedTtlMs: number;
+} {
+  return {
+    maxTxs: settings["mempool.max_txs"],
+    maxPerSender: settings["mempool.max_per_sender"],
+    maxBytes: settings["mempool.max_bytes"],
+    maxQueued: settings["mempool.max_queued"],
+    queuedTtlMs: settings["mempool.queued_ttl"],
+  };
 }

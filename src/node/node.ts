@@ -36,7 +36,14 @@ export interface NodeConfig {
   /** Start producing when the daemon starts (default: when `produce` is set). */
   autoProduce?: boolean;
   maxBlockTxs?: number;
-  mempool?: { maxTxs?: number; maxPerSender?: number; maxFutureGap?: number };
+  mempool?: {
+    maxTxs?: number;
+    maxPerSender?: number;
+    maxFutureGap?: number;
+    maxBytes?: number;
+    maxQueued?: number;
+    queuedTtlMs?: number;
+  };
   engine?: EngineOptions;
   now?: () => number;
   /** How long to retry a data dir locked by another process before failing (the daemon: 3 s). */
@@ -95,12 +102,16 @@ export class ChainlabNode {
       await db.close();
       throw err;
     }
+    const m = config.mempool;
     const mempool = createMempool(
       {
         rules: chain.rules,
-        maxTxs: config.mempool?.maxTxs ?? 50_000,
-        maxPerSender: config.mempool?.maxPerSender ?? 1024,
-        maxFutureGap: config.mempool?.maxFutureGap ?? 256,
+        maxTxs: m?.maxTxs ?? 50_000,
+        maxPerSender: m?.maxPerSender ?? 1024,
+        maxFutureGap: m?.maxFutureGap ?? 256,
+        ...(m?.maxBytes !== undefined ? { maxBytes: m.maxBytes } : {}),
+        ...(m?.maxQueued !== undefined ? { maxQueued: m.maxQueued } : {}),
+        ...(m?.queuedTtlMs !== undefined ? { queuedTtlMs: m.queuedTtlMs } : {}),
       },
       { getAccount: (a) => chain.getAccount(a), headHeight: () => chain.head().header.height, logger: log },
     );

@@ -11,6 +11,7 @@ import { toHex } from "../core/hash.ts";
 import { encodeTx } from "../core/tx.ts";
 import { MempoolError } from "../mempool/index.ts";
 import { accept, type GossipRouter, type GossipValidation, ignore, reject } from "./gossip.ts";
+import { IgnoreThrottle } from "./ignore-throttle.ts";
 import type { ImportSource, P2PNode } from "./node-port.ts";
 import { BLOCK_INVALID_WEIGHT } from "./score-params.ts";
 import type { ChainNames } from "./topics.ts";
@@ -31,6 +32,12 @@ function blockVerdictOf(err: unknown): GossipValidation {
  */
 const TX_IGNORE_CODES = new Set(["TX_NONCE_TOO_LOW", "TX_INSUFFICIENT_FUNDS", "TX_EXPIRED"]);
 
+/**
+ * IGNOREd txs a peer is held to account for (see IgnoreThrottle): head-state failures and nonces far
+ * ahead. Duplicates, a full pool and underpriced replacements are normal gossip and are not counted.
+ */
+const TX_THROTTLED_CODES = new Set([...TX_IGNORE_CODES, "MEMPOOL_NONCE_GAP"]);
+
 /** Maps a thrown error to a verdict: typed errors are the peer's fault, anything else is ours. */
 function verdictOf(err: unknown, ignoreCodes: ReadonlySet<string>): GossipValidation {
   if (err instanceof MempoolError) return ignore(err.code);
@@ -44,10 +51,13 @@ export class ChainTopics {
   private readonly node: P2PNode;
   private readonly fromNetwork = new Set<string>();
   private readonly announced = new Set<string>();
+  private readonly throttle: IgnoreThrottle;
   private receivingTx = false;
+  private txBatcher: TxBatcher | undefined;
 
-  constructor(node: P2PNode) {
+  constructor(node: P2PNode, throttle = new IgnoreThrottle()) {
     this.node = node;
+    this.throttle = throttle;
   }
 
   /** Imports `block` as coming from the network (not re-published by the relay). */
@@ -103,35 +113,53 @@ export class ChainTopics {
   }
 
   /**
-   * The txs-topic validator: mempool admission of every tx in the batch. One tx that is invalid
-   * anywhere makes the message a REJECT; otherwise it is an ACCEPT (relayed) when at least one tx
-   * was new to us, and an IGNORE when none was.
+   * The txs-topic validator: mempool admission of every tx in the batch (cheap checks run before any
+   * signature, see createMempool). One tx that is invalid anywhere makes the message a REJECT. A batch
+   * whose txs were all new or known is an ACCEPT (gossipsub relays it as is); one with IGNOREd txs is
+   * an IGNORE, and the txs it did admit are re-batched by our relay, so IGNOREd txs never leave this
+   * node. A peer whose IGNOREd txs pass the throttle's limit has its next batches skipped undecoded,
+   * and keeping it up earns REJECTs (TX_IGNORE_FLOOD), which penalize it through the peer manager.
    */
-  validateTx(data: Uint8Array): GossipValidation {
+  validateTx(data: Uint8Array, from = ""): GossipValidation {
+    const decision = this.throttle.check(from);
+    if (decision === "skip") return ignore("TX_THROTTLED");
+    if (decision === "penalize") return reject("TX_IGNORE_FLOOD");
     let txs: Uint8Array[];
     try {
       txs = decodeTxBatch(data);
     } catch (err) {
       return verdictOf(err, TX_IGNORE_CODES);
     }
-    let admitted = 0;
+    const admitted: Uint8Array[] = [];
     let ignored: GossipValidation | undefined;
+    let ignoredCount = 0;
+    let accountable = 0;
     this.receivingTx = true;
     try {
       for (const tx of txs) {
         try {
           this.node.submitTx(tx);
-          admitted++;
+          admitted.push(tx);
         } catch (err) {
           const verdict = verdictOf(err, TX_IGNORE_CODES);
           if (verdict.verdict === "reject") return verdict;
+          if (verdict.reason !== "MEMPOOL_ALREADY_KNOWN") ignoredCount++;
+          if (TX_THROTTLED_CODES.has(verdict.reason)) accountable++;
           ignored ??= verdict;
         }
       }
     } finally {
       this.receivingTx = false;
+      this.throttle.record(from, accountable);
     }
-    return admitted > 0 ? accept() : (ignored ?? ignore("empty"));
+    if (ignoredCount === 0) return admitted.length > 0 ? accept() : (ignored ?? ignore("empty"));
+    for (const tx of admitted) this.txBatcher?.add(tx);
+    return ignored ?? ignore("empty");
+  }
+
+  /** Publishes the txs waiting in the relay's batch now instead of after its short delay. */
+  flushTxs(): void {
+    this.txBatcher?.flush();
   }
 
   /** Registers the blocks and txs topics on `router`; `onOrphan` starts an ancestor fetch. */
@@ -149,7 +177,7 @@ export class ChainTopics {
     router.register(names.txsTopic, {
       name: "txs",
       maxBytes: MAX_TX_BATCH_BYTES,
-      validate: (data) => this.validateTx(data),
+      validate: (data, from) => this.validateTx(data, from),
     });
   }
 
@@ -167,6 +195,7 @@ export class ChainTopics {
       publishBlock(encodeBlock(block));
     });
     const batcher = new TxBatcher(publishTx);
+    this.txBatcher = batcher;
     const offTx = this.node.mempool.onAdded((e) => {
       if (e.reinjected || this.receivingTx) return;
       batcher.add(encodeTx(e.tx));
@@ -175,6 +204,7 @@ export class ChainTopics {
       offBlock();
       offTx();
       batcher.close();
+      this.txBatcher = undefined;
     };
   }
 }

@@ -7,7 +7,7 @@ import { access, readFile, rm } from "node:fs/promises";
 import { resolve } from "node:path";
 import { describeError } from "../core/errors.ts";
 import { decodeAddress } from "../crypto/address.ts";
-import { engineSection, readConfigFile, resolveSettings } from "../node/config.ts";
+import { engineSection, mempoolOptions, readConfigFile, resolveSettings } from "../node/config.ts";
 import { type Daemon, startDaemon } from "../node/daemon.ts";
 import { resolveGenesis } from "../node/data-dir.ts";
 import { type Logger, silentLogger } from "../node/logger.ts";
@@ -155,7 +155,7 @@ export class Testnet {
           dataDir: node.dataDir,
           genesis,
           maxBlockTxs: settings["block.max_txs"],
-          mempool: { maxTxs: settings["mempool.max_txs"], maxPerSender: settings["mempool.max_per_sender"] },
+          mempool: mempoolOptions(settings),
           // In-process nodes share one process: one mining thread each.
           engineConfig: { ...engineSection(settings, genesis.consensus.type), threads: 1 },
           ...(coinbase !== ""

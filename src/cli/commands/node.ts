@@ -2,7 +2,13 @@
 import type { Command } from "commander";
 import { toHex } from "../../core/hash.ts";
 import { encodeAddress } from "../../crypto/address.ts";
-import { type ConfigKey, engineSection, readConfigFile, resolveSettings } from "../../node/config.ts";
+import {
+  type ConfigKey,
+  engineSection,
+  mempoolOptions,
+  readConfigFile,
+  resolveSettings,
+} from "../../node/config.ts";
 import { startDaemon } from "../../node/daemon.ts";
 import { dataDirPaths, resolveGenesis } from "../../node/data-dir.ts";
 import { createLogger, type LogLevel } from "../../node/logger.ts";
@@ -78,7 +84,7 @@ export async function runNode(opts: StartOptions): Promise<void> {
       // A CLI inspection of the data dir may hold its lock for a moment.
       waitForLockMs: 3000,
       maxBlockTxs: settings["block.max_txs"],
-      mempool: { maxTxs: settings["mempool.max_txs"], maxPerSender: settings["mempool.max_per_sender"] },
+      mempool: mempoolOptions(settings),
       engineConfig: engineSection(settings, genesis.consensus.type),
       ...(beneficiary ? { produce: { beneficiary }, autoProduce: settings["produce.enabled"] } : {}),
     },

@@ -7,7 +7,7 @@ import { encodePowFields } from "../../../src/consensus/pow/layout.ts";
 import { type Block, headerHash } from "../../../src/core/block.ts";
 import type { Genesis } from "../../../src/core/genesis.ts";
 import type { Tx } from "../../../src/core/tx.ts";
-import { ChainlabNode } from "../../../src/node/node.ts";
+import { ChainlabNode, type NodeConfig } from "../../../src/node/node.ts";
 import { createP2P, type P2POptions, type P2PService } from "../../../src/p2p/index.ts";
 import { actor, tempDir } from "../../helpers/fixtures.ts";
 
@@ -38,7 +38,7 @@ export class Harness {
   async start(
     name: string,
     genesis: Genesis,
-    opts: Partial<P2POptions> & { dataDir?: string } = {},
+    opts: Partial<P2POptions> & { dataDir?: string; mempool?: NodeConfig["mempool"] } = {},
   ): Promise<TestPeer> {
     let dataDir = opts.dataDir;
     if (dataDir === undefined) {
@@ -47,7 +47,8 @@ export class Harness {
       dataDir = dir.path;
     }
     const log = testLogger(name);
-    const node = await ChainlabNode.open({ dataDir, genesis }, log);
+    const { mempool, ...p2pOpts } = opts;
+    const node = await ChainlabNode.open({ dataDir, genesis, ...(mempool ? { mempool } : {}) }, log);
     const p2p = await createP2P(
       node,
       {
@@ -55,7 +56,7 @@ export class Harness {
         reconnectMaxMs: 1000,
         statusIntervalMs: 1000,
         progressLogMs: 1000,
-        ...opts,
+        ...p2pOpts,
         dataDir,
       },
       { log },
@@ -198,4 +199,17 @@ export async function link(a: TestPeer, b: TestPeer): Promise<void> {
   const wait = waitConnected(a, b);
   await b.p2p.connect(a.p2p.multiaddrs()[0]!);
   await wait;
+}
+
+/** Resolves with the reason once `p` bans `peerId`; rejects after `timeoutMs`. */
+export function bannedBy(p: TestPeer, peerId: string, timeoutMs = 30_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${p.name} did not ban ${peerId}`)), timeoutMs);
+    const off = p.p2p.on("peer:banned", (e) => {
+      if (e.peer !== peerId) return;
+      clearTimeout(timer);
+      off();
+      resolve(e.reason);
+    });
+  });
 }

@@ -210,7 +210,15 @@ describe("mempool admission", () => {
     expect(pool.get(txId(t2))?.nonce).toBe(2);
     expect(pool.get(txId(transfer(alice, { nonce: 1 })))).toBeUndefined();
     const bytes = [t0, t2, b5].reduce((n, tx) => n + encodeTx(tx).length, 0);
-    expect(pool.status()).toEqual({ pending: 2, queued: 1, bytes, senders: 2 });
+    const queuedBytes = encodeTx(t2).length;
+    expect(pool.status()).toEqual({
+      pending: 2,
+      queued: 1,
+      bytes,
+      queuedBytes,
+      senders: 2,
+      signatureChecks: 3,
+    });
     expect(pool.pendingFor(alice.address).map((tx) => tx.nonce)).toEqual([0, 2]);
     expect(pool.pendingFor(carol.address)).toEqual([]);
     expect(pool.pendingNonce(alice.address)).toBe(1);

@@ -62,10 +62,12 @@ export function transfer(from: Actor, f: TransferFields, genesis: Hash = genesis
   );
 }
 
-/** A head state the tests move by hand: accounts by address and a head height. */
+/** A head state the tests move by hand: accounts by address, a head height and a clock. */
 export class TestState {
   readonly accounts = new Map<string, Account>();
   height = 0;
+  /** The pool's clock in ms (queued-tx expiry); tests move it by hand. */
+  time = 0;
 
   set(who: Actor | Uint8Array, balance: bigint, nonce = 0): this {
     const address = who instanceof Uint8Array ? who : who.address;
@@ -75,6 +77,7 @@ export class TestState {
 
   readonly getAccount = (address: Uint8Array): Account => this.accounts.get(toHex(address)) ?? EMPTY_ACCOUNT;
   readonly headHeight = (): number => this.height;
+  readonly now = (): number => this.time;
 
   /** Applies txs the way a block would (no validation) and returns that block at the next height. */
   mine(txs: Tx[]): Block {
@@ -114,7 +117,7 @@ export const DEFAULT_OPTIONS: MempoolOptions = { rules, maxTxs: 20_000, maxPerSe
 export function newPool(state: TestState, overrides: Partial<MempoolOptions> = {}): Mempool {
   return createMempool(
     { ...DEFAULT_OPTIONS, ...overrides },
-    { getAccount: state.getAccount, headHeight: state.headHeight },
+    { getAccount: state.getAccount, headHeight: state.headHeight, now: state.now },
   );
 }
 
