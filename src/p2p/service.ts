@@ -82,6 +82,7 @@ export class P2PService {
       genesisHash: node.chain.genesisHash,
       banThreshold: opts.banThreshold,
       banDurationMs: opts.banDurationMs,
+      penalties: { halfLifeMs: opts.penaltyHalfLifeMs, maxPeers: opts.maxRememberedPeers },
     });
     this.topics.register(this.router, this.names, (p, b, r) => this.sync?.onOrphan(p, b, r));
   }
@@ -210,9 +211,9 @@ export class P2PService {
     );
   }
 
-  private onBadPeer(peer: string, reason: string): void {
+  private onBadPeer(peer: string, reason: string, weight = 1): void {
     this.statsData.count(this.statsData.rejections, reason);
-    this.peerManager.recordInvalid(peer, reason);
+    this.peerManager.recordInvalid(peer, reason, weight);
   }
 
   /** Stops timers, sync and the host. */
@@ -268,7 +269,7 @@ export class P2PService {
 
   /** Lifts a ban early. */
   unban(peer: string): void {
-    this.gate.unban(peer);
+    this.peerManager.unban(peer);
   }
 
   /** Blocks the given peers (dials and inbound refused, connections closed) until heal(). */
