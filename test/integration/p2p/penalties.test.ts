@@ -1,10 +1,10 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ChainlabError } from "../../../src/core/errors.ts";
 import { localStatus } from "../../../src/p2p/protocols.ts";
 import { actor, easyGenesis } from "../../helpers/fixtures.ts";
-import { bannedBy, nextEvent, penalizedBy } from "./events.ts";
-import { Harness, type TestPeer, waitFor } from "./harness.ts";
-import { type HostilePeer, startHostile } from "./hostile-peer.ts";
+import { type TestPeer, waitFor } from "./harness.ts";
+import { bannedBy, hostileTestbed, nextEvent, penalizedBy } from "./hostile-kit.ts";
+import type { HostilePeer } from "./hostile-peer.ts";
 
 const alice = actor("alice");
 /** A blocks_by_range request for 0 blocks: malformed (count must be 1..64). */
@@ -33,18 +33,11 @@ function handshaken(p: TestPeer, peer: string): Promise<void> {
 }
 
 describe("penalties keyed by peer id", { timeout: 30_000 }, () => {
-  let h: Harness;
-  let hostile: HostilePeer | undefined;
-  afterEach(async () => {
-    await hostile?.stop();
-    hostile = undefined;
-    await h.close();
-  });
+  const bed = hostileTestbed();
 
   it("a peer that sends invalid data, reconnects and sends more is still penalized, then banned", async () => {
-    h = new Harness();
-    const h1 = await h.start("h1", easyGenesis([alice]), { banThreshold: 3 });
-    hostile = await startHostile(h1.p2p.names, localStatus(h1.node));
+    const h1 = await bed.h.start("h1", easyGenesis([alice]), { banThreshold: 3 });
+    const hostile = await bed.hostile(h1.p2p.names, localStatus(h1.node));
     const addr = h1.p2p.multiaddrs()[0]!;
     await hostile.dial(addr);
     await handshaken(h1, hostile.peerId);
@@ -53,13 +46,13 @@ describe("penalties keyed by peer id", { timeout: 30_000 }, () => {
     expect(await sendBad(h1, hostile)).toBeCloseTo(2, 2);
 
     // Hang up and come back with the same peer id: the score is not reset.
-    const gone = nextEvent(h1, "peer:disconnected", (e) => e.peer === hostile!.peerId);
+    const gone = nextEvent(h1, "peer:disconnected", (e) => e.peer === hostile.peerId);
     await hostile.hangUp(h1.p2p.peerId);
     await gone;
-    expect(h1.p2p.peers().some((p) => p.id === hostile!.peerId)).toBe(false);
+    expect(h1.p2p.peers().some((p) => p.id === hostile.peerId)).toBe(false);
     await hostile.reconnect(addr);
     await handshaken(h1, hostile.peerId);
-    const again = h1.p2p.peers().find((p) => p.id === hostile!.peerId)!;
+    const again = h1.p2p.peers().find((p) => p.id === hostile.peerId)!;
     expect(again.invalid).toBeCloseTo(2, 1);
 
     const banned = bannedBy(h1, hostile.peerId);
@@ -70,6 +63,6 @@ describe("penalties keyed by peer id", { timeout: 30_000 }, () => {
     // The ban holds across a redial.
     await hostile.dial(addr).catch(() => {});
     await hostile.disconnectedFrom(h1.p2p.peerId, 5_000);
-    expect(h1.p2p.peers().some((p) => p.id === hostile!.peerId)).toBe(false);
+    expect(h1.p2p.peers().some((p) => p.id === hostile.peerId)).toBe(false);
   });
 });
