@@ -12,6 +12,7 @@ import type { P2PNode } from "./node-port.ts";
 import type { PeerManager } from "./peers.ts";
 import { localStatus } from "./protocols.ts";
 import type { SyncManager } from "./sync.ts";
+import { peerIsAhead } from "./sync-claims.ts";
 import { networkId, peerNetworkIds } from "./topics.ts";
 
 /** What the handshake needs. */
@@ -46,7 +47,7 @@ export class Handshake {
     try {
       const status = await client.status(peer, localStatus(node));
       if (!peers.recordStatus(peer, status)) return;
-      if (status.weight > node.chain.head().weight) sync.trigger();
+      if (peerIsAhead(localStatus(node), status)) sync.trigger();
     } catch (err) {
       if (err instanceof ChainlabError && err.code === "P2P_PROTOCOL_UNSUPPORTED") {
         this.refuseForeign(peer, await this.d.protocolsOf(peer).catch(() => []));

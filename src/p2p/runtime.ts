@@ -16,6 +16,7 @@ import { localStatus, registerProtocols } from "./protocols.ts";
 import { PeerRateLimiter } from "./rate-limit.ts";
 import type { P2PStats } from "./stats.ts";
 import { SyncManager } from "./sync.ts";
+import { peerIsAhead } from "./sync-claims.ts";
 import type { ChainNames } from "./topics.ts";
 
 /** What the runtime is built from. */
@@ -29,8 +30,8 @@ export interface RuntimeContext {
   log: Logger;
   peers: PeerManager;
   topics: ChainTopics;
-  /** A peer sent invalid data (counted and maybe banned). */
-  onBadPeer(peer: string, reason: string): void;
+  /** A peer sent invalid data (counted and maybe banned; `weight` penalty points, default 1). */
+  onBadPeer(peer: string, reason: string, weight?: number): void;
 }
 
 /** The running components. */
@@ -55,6 +56,8 @@ export async function buildRuntime(c: RuntimeContext): Promise<Runtime> {
     batchSize: opts.syncBatchSize,
     pipeline: opts.syncPipeline,
     progressLogMs: opts.progressLogMs,
+    cooldownMs: opts.syncCooldownMs,
+    slowResponseMs: opts.syncSlowResponseMs,
     localStatus: () => localStatus(node),
     onBadPeer: c.onBadPeer,
   });
@@ -82,7 +85,7 @@ export async function buildRuntime(c: RuntimeContext): Promise<Runtime> {
     onRemoteStatus: (peer, status) => {
       if (!peers.recordStatus(peer, status))
         throw new P2PError("P2P_GENESIS_MISMATCH", "peer is on another chain");
-      if (status.weight > node.chain.head().weight) sync.trigger();
+      if (peerIsAhead(localStatus(node), status)) sync.trigger();
     },
     onBadRequest: c.onBadPeer,
   });

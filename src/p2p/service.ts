@@ -181,7 +181,7 @@ export class P2PService {
       log: this.log,
       peers: this.peerManager,
       topics: this.topics,
-      onBadPeer: (peer, reason) => this.onBadPeer(peer, reason),
+      onBadPeer: (peer, reason, weight) => this.onBadPeer(peer, reason, weight),
     });
     this.sync = rt.sync;
     this.handshake = rt.handshake;

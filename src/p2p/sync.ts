@@ -1,14 +1,26 @@
 /**
- * Chain sync. When a peer's status shows more weight than our head, fetch its canonical chain in
+ * Chain sync. When a peer's status shows it ahead of us (peerIsAhead), fetch its canonical chain in
  * blocks_by_range batches (several requests in flight while the previous batch imports) from just
  * above the highest of its blocks we know; that fork point is found by probing single blocks at
  * exponentially growing distances below our height. A gossiped orphan triggers an ancestor walk by
  * hash from the peer that sent it, or a range sync when it is far ahead.
+ *
+ * A status is a claim the peer must back (Bitcoin Core checks that headers carry the work a peer
+ * announces; Lodestar's range sync penalizes peers whose batches fail). Offences, each penalized
+ * through onBadPeer and followed by a cooldown so the next best peer is tried:
+ *   SYNC_CLAIM_NOT_MET   it stopped serving before what it delivered met its claim (claimMet)
+ *   SYNC_EMPTY_RANGE     same, ending with an empty range
+ *   SYNC_ORPHAN_RANGE    a range whose first block does not extend what it served before (half
+ *                        weight when its head changed meanwhile: an honest reorg looks the same)
+ *   SYNC_SLOW_RESPONSE   a range answered later than syncSlowResponseMs, or not at all (the data
+ *                        is still imported; like Core's stalling-peer disconnect, we move on)
+ * Repeated offences reach the ban threshold of the peer manager.
  */
 import type { ImportResult } from "../chain/chain.ts";
+import type { BlockMeta } from "../consensus/engine.ts";
 import type { Block } from "../core/block.ts";
 import { ChainlabError, describeError } from "../core/errors.ts";
-import { type Hash, toHex } from "../core/hash.ts";
+import { bytesEqual, type Hash, toHex } from "../core/hash.ts";
 import type { ChainTopics } from "./chain-topics.ts";
 import type { FetchedBlock, PeerClient } from "./client.ts";
 import type { P2PEvents } from "./events.ts";
@@ -16,11 +28,10 @@ import type { StatusMessage } from "./messages.ts";
 import type { P2PNode } from "./node-port.ts";
 import type { PeerManager, PeerRecord } from "./peers.ts";
 import { idleSync, type P2PStats, type SyncProgress } from "./stats.ts";
+import { claimMet, peerIsAhead } from "./sync-claims.ts";
 
 /** Blocks an ancestor walk follows by hash before it falls back to a range sync. */
 export const ANCESTOR_WALK_LIMIT = 32;
-/** How long a peer that failed us is passed over. */
-const COOLDOWN_MS = 5_000;
 /** How long before retrying a peer whose chain changed during a round. */
 const RETRY_AFTER_REORG_MS = 500;
 /** Errors of a peer's blocks that are not its fault. */
@@ -33,6 +44,10 @@ const NOT_PEER_FAULT = new Set([
   "P2P_PROTOCOL_UNSUPPORTED",
   "P2P_REMOTE_ERROR",
 ]);
+
+function isTimeout(err: unknown): boolean {
+  return err instanceof ChainlabError && err.code === "P2P_TIMEOUT";
+}
 
 /** What sync needs. */
 export interface SyncDeps {
@@ -50,9 +65,28 @@ export interface SyncDeps {
   batchSize: number;
   pipeline: number;
   progressLogMs: number;
+  /** How long a peer that failed us is passed over. */
+  cooldownMs: number;
+  /** A range response slower than this is an offence. */
+  slowResponseMs: number;
   localStatus(): StatusMessage;
-  /** A peer served invalid data. */
-  onBadPeer(peer: string, reason: string): void;
+  /** A peer served invalid data or broke its claim (`weight` penalty points, default 1). */
+  onBadPeer(peer: string, reason: string, weight?: number): void;
+}
+
+/** Offences of a syncing peer (see the file comment). */
+export type SyncOffence =
+  | "SYNC_CLAIM_NOT_MET"
+  | "SYNC_EMPTY_RANGE"
+  | "SYNC_ORPHAN_RANGE"
+  | "SYNC_SLOW_RESPONSE";
+
+/** One blocks_by_range request in flight. */
+interface Flight {
+  at: number;
+  sentAt: number;
+  doneAt: number;
+  req: Promise<FetchedBlock[]>;
 }
 
 /** The sync driver: one round at a time, re-checked after every round. */
@@ -94,13 +128,13 @@ export class SyncManager {
   }
 
   private bestPeer(): PeerRecord | undefined {
-    const ours = this.d.node.chain.head().weight;
+    const ours = this.d.localStatus();
     const now = Date.now();
     let best: PeerRecord | undefined;
     for (const r of this.d.peers.all()) {
-      if (r.status === undefined || r.status.weight <= ours) continue;
+      if (r.status === undefined || !peerIsAhead(ours, r.status)) continue;
       if ((this.cooldown.get(r.id) ?? 0) > now) continue;
-      if (best === undefined || r.status.weight > best.status!.weight) best = r;
+      if (best === undefined || peerIsAhead(best.status!, r.status)) best = r;
     }
     return best;
   }
@@ -129,49 +163,87 @@ export class SyncManager {
 
   private fail(peer: string, err: unknown, msg: string): void {
     const code = err instanceof ChainlabError ? err.code : "INTERNAL";
-    this.cooldown.set(peer, Date.now() + COOLDOWN_MS);
+    this.retryLater(peer, this.d.cooldownMs);
     if (err instanceof ChainlabError && !NOT_PEER_FAULT.has(code)) this.d.onBadPeer(peer, code);
     this.d.log.debug({ peer, err: describeError(err) }, msg);
   }
 
+  /** Penalizes `peer` for a sync offence and passes over it for a while (another peer goes next). */
+  private offence(peer: string, code: SyncOffence, data: object, weight = 1): void {
+    this.d.stats.count(this.d.stats.syncOffences, code);
+    this.d.log.info({ peer, code, ...data }, "sync offence");
+    this.d.onBadPeer(peer, code, weight);
+    this.retryLater(peer, this.d.cooldownMs);
+    this.again = true;
+  }
+
   private async round(peer: PeerRecord): Promise<void> {
     const { node, client, log } = this.d;
-    const status = await client.status(peer.peerId, this.d.localStatus());
-    if (!this.d.peers.recordStatus(peer.peerId, status)) return;
-    if (status.weight <= node.chain.head().weight) return;
+    const claim = await client.status(peer.peerId, this.d.localStatus());
+    if (!this.d.peers.recordStatus(peer.peerId, claim)) return;
+    if (!peerIsAhead(this.d.localStatus(), claim)) return;
     const ourHeight = node.chain.head().header.height;
-    const start = await this.findStart(peer, Math.min(ourHeight, status.headHeight));
+    const fork = await this.findForkPoint(peer, Math.min(ourHeight, claim.headHeight));
+    if (fork === undefined) return;
+    let tip = fork;
     const p = this.progress;
     Object.assign(p, {
       syncing: true,
       peer: peer.id,
-      startHeight: start - 1,
+      startHeight: tip.header.height,
       height: ourHeight,
-      target: status.headHeight,
+      target: claim.headHeight,
       imported: 0,
       blocksPerSecond: 0,
     });
     const t0 = Date.now();
     let lastLog = t0;
-    let next = start;
-    const inflight: { at: number; req: Promise<FetchedBlock[]> }[] = [];
+    let next = tip.header.height + 1;
+    let inflight: Flight[] = [];
     const launch = (): void => {
-      while (inflight.length < this.d.pipeline && next <= status.headHeight && !this.stopped) {
-        const req = client.blocksByRange(peer.peerId, next, this.d.batchSize);
-        req.catch(() => {});
-        inflight.push({ at: next, req });
+      while (inflight.length < this.d.pipeline && next <= claim.headHeight && !this.stopped) {
+        const f: Flight = {
+          at: next,
+          sentAt: Date.now(),
+          doneAt: Number.POSITIVE_INFINITY,
+          req: client.blocksByRange(peer.peerId, next, this.d.batchSize),
+        };
+        const done = (): void => {
+          f.doneAt = Date.now();
+        };
+        f.req.then(done, done);
+        inflight.push(f);
         next += this.d.batchSize;
       }
     };
+    let ended: "empty" | "served" | undefined;
     try {
       launch();
       while (inflight.length > 0 && !this.stopped) {
-        const batch = await inflight.shift()!.req;
-        launch();
-        for (const f of batch) {
-          const r = await this.d.topics.importFromNetwork(f.block, "sync", toHex(f.hash));
+        const f = inflight.shift()!;
+        let batch: FetchedBlock[];
+        try {
+          batch = await f.req;
+        } catch (err) {
+          if (isTimeout(err)) {
+            this.offence(peer.id, "SYNC_SLOW_RESPONSE", { height: f.at, timedOut: true });
+            return;
+          }
+          throw err;
+        }
+        if (batch.length === 0) {
+          ended = "empty";
+          break;
+        }
+        const first = batch[0]!.block;
+        if (first.header.height !== tip.header.height + 1 || !bytesEqual(first.header.parentHash, tip.hash)) {
+          await this.orphanRange(peer, claim, first.header.height);
+          return;
+        }
+        for (const fb of batch) {
+          const r = await this.d.topics.importFromNetwork(fb.block, "sync", toHex(fb.hash));
           if (r.status === "orphan") {
-            // The peer reorganized under us: start over shortly.
+            // Cannot happen for a connected range unless our tree changed under us: start over.
             this.retryLater(peer.id, RETRY_AFTER_REORG_MS);
             return;
           }
@@ -179,6 +251,7 @@ export class SyncManager {
             p.imported++;
             p.totalImported++;
           }
+          tip = node.chain.view.getMeta(fb.hash) ?? tip;
         }
         p.height = node.chain.head().header.height;
         const now = Date.now();
@@ -190,13 +263,36 @@ export class SyncManager {
             "syncing",
           );
         }
-        if (batch.length < this.d.batchSize) break;
+        const ms = f.doneAt - f.sentAt;
+        if (ms > this.d.slowResponseMs) {
+          this.offence(peer.id, "SYNC_SLOW_RESPONSE", { height: f.at, ms });
+          return;
+        }
+        if (tip.header.height >= claim.headHeight) {
+          ended = "served";
+          break;
+        }
+        if (inflight.length > 0 && inflight[0]!.at !== tip.header.height + 1) {
+          // A short (byte-capped) response: the requests after it start too high; plan again.
+          inflight = [];
+          next = tip.header.height + 1;
+        }
+        if (inflight.length === 0 && next > claim.headHeight) next = tip.header.height + 1;
+        launch();
       }
+      if (ended === undefined && !this.stopped) ended = "served";
     } finally {
       p.syncing = false;
       p.rounds++;
     }
-    if (p.imported === 0) this.cooldown.set(peer.id, Date.now() + COOLDOWN_MS);
+    if (ended !== undefined && !claimMet(claim, tip)) {
+      this.offence(peer.id, ended === "empty" ? "SYNC_EMPTY_RANGE" : "SYNC_CLAIM_NOT_MET", {
+        claimedHeight: claim.headHeight,
+        deliveredHeight: tip.header.height,
+      });
+      return;
+    }
+    if (p.imported === 0) this.cooldown.set(peer.id, Date.now() + this.d.cooldownMs);
     else {
       const secs = (Date.now() - t0) / 1000;
       log.info(
@@ -214,18 +310,51 @@ export class SyncManager {
     this.again = true;
   }
 
-  /** One above the highest height at which the peer's canonical block is known to us. */
-  private async findStart(peer: PeerRecord, from: number): Promise<number> {
+  /**
+   * A range that does not extend the blocks the peer served before. If its head is unchanged it
+   * served blocks of no chain it has (full offence); if it changed, it may have reorganized.
+   */
+  private async orphanRange(peer: PeerRecord, claim: StatusMessage, height: number): Promise<void> {
+    let now: StatusMessage | undefined;
+    try {
+      now = await this.d.client.status(peer.peerId, this.d.localStatus());
+      this.d.peers.recordStatus(peer.peerId, now);
+    } catch {
+      now = undefined;
+    }
+    const moved = now !== undefined && !bytesEqual(now.headHash, claim.headHash);
+    this.offence(peer.id, "SYNC_ORPHAN_RANGE", { height, headChanged: moved }, moved ? 0.5 : 1);
+  }
+
+  /**
+   * The highest of the peer's canonical blocks (probed at or below `from`) that we know; undefined
+   * after a probe answered too slowly (an offence: probes must not be a free way to stall us).
+   */
+  private async findForkPoint(peer: PeerRecord, from: number): Promise<BlockMeta | undefined> {
     const view = this.d.node.chain.view;
     let h = from;
     let step = 1;
     while (h > 0) {
-      const [f] = await this.d.client.blocksByRange(peer.peerId, h, 1);
-      if (f !== undefined && view.getMeta(f.hash) !== undefined) return h + 1;
+      const sentAt = Date.now();
+      let f: FetchedBlock | undefined;
+      try {
+        [f] = await this.d.client.blocksByRange(peer.peerId, h, 1);
+      } catch (err) {
+        if (!isTimeout(err)) throw err;
+        this.offence(peer.id, "SYNC_SLOW_RESPONSE", { height: h, timedOut: true, probe: true });
+        return undefined;
+      }
+      const ms = Date.now() - sentAt;
+      if (ms > this.d.slowResponseMs) {
+        this.offence(peer.id, "SYNC_SLOW_RESPONSE", { height: h, ms, probe: true });
+        return undefined;
+      }
+      const meta = f === undefined ? undefined : view.getMeta(f.hash);
+      if (meta !== undefined) return meta;
       h = Math.max(0, h - step);
       step *= 2;
     }
-    return 1;
+    return view.genesis();
   }
 
   /** A gossiped block whose parent we lack: walk its ancestors from `peer`, or range-sync if far. */
