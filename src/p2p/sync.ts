@@ -12,23 +12,25 @@
  *   SYNC_EMPTY_RANGE     same, ending with an empty range
  *   SYNC_ORPHAN_RANGE    a range whose first block does not extend what it served before (half
  *                        weight when its head changed meanwhile: an honest reorg looks the same)
- *   SYNC_SLOW_RESPONSE   a range answered later than syncSlowResponseMs, or not at all (the data
- *                        is still imported; like Core's stalling-peer disconnect, we move on)
+ *   SYNC_SLOW_RESPONSE   a range or fork-point probe answered later than syncSlowResponseMs, or
+ *                        not at all (a slow range's blocks are still imported; like Core's
+ *                        stalling-peer disconnect, we move on)
+ * The download itself (fork-point probe, pipelined ranges) is sync-range.ts.
  * Repeated offences reach the ban threshold of the peer manager.
  */
 import type { ImportResult } from "../chain/chain.ts";
-import type { BlockMeta } from "../consensus/engine.ts";
 import type { Block } from "../core/block.ts";
 import { ChainlabError, describeError } from "../core/errors.ts";
 import { bytesEqual, type Hash, toHex } from "../core/hash.ts";
 import type { ChainTopics } from "./chain-topics.ts";
-import type { FetchedBlock, PeerClient } from "./client.ts";
+import type { PeerClient } from "./client.ts";
 import type { P2PEvents } from "./events.ts";
 import type { StatusMessage } from "./messages.ts";
 import type { P2PNode } from "./node-port.ts";
 import type { PeerManager, PeerRecord } from "./peers.ts";
 import { idleSync, type P2PStats, type SyncProgress } from "./stats.ts";
 import { claimMet, peerIsAhead } from "./sync-claims.ts";
+import { downloadRange, findForkPoint, type RangeContext, type RangeOutcome } from "./sync-range.ts";
 
 /** Blocks an ancestor walk follows by hash before it falls back to a range sync. */
 export const ANCESTOR_WALK_LIMIT = 32;
@@ -44,10 +46,6 @@ const NOT_PEER_FAULT = new Set([
   "P2P_PROTOCOL_UNSUPPORTED",
   "P2P_REMOTE_ERROR",
 ]);
-
-function isTimeout(err: unknown): boolean {
-  return err instanceof ChainlabError && err.code === "P2P_TIMEOUT";
-}
 
 /** What sync needs. */
 export interface SyncDeps {
@@ -80,14 +78,6 @@ export type SyncOffence =
   | "SYNC_EMPTY_RANGE"
   | "SYNC_ORPHAN_RANGE"
   | "SYNC_SLOW_RESPONSE";
-
-/** One blocks_by_range request in flight. */
-interface Flight {
-  at: number;
-  sentAt: number;
-  doneAt: number;
-  req: Promise<FetchedBlock[]>;
-}
 
 /** The sync driver: one round at a time, re-checked after every round. */
 export class SyncManager {
@@ -183,14 +173,22 @@ export class SyncManager {
     if (!this.d.peers.recordStatus(peer.peerId, claim)) return;
     if (!peerIsAhead(this.d.localStatus(), claim)) return;
     const ourHeight = node.chain.head().header.height;
-    const fork = await this.findForkPoint(peer, Math.min(ourHeight, claim.headHeight));
-    if (fork === undefined) return;
-    let tip = fork;
+    const probe = await findForkPoint(
+      this.rangeContext(() => {}),
+      peer,
+      Math.min(ourHeight, claim.headHeight),
+    );
+    if (probe.kind === "slow") {
+      const { height, ms, timedOut } = probe;
+      this.offence(peer.id, "SYNC_SLOW_RESPONSE", { height, ms, timedOut, probe: true });
+      return;
+    }
+    const fork = probe.tip;
     const p = this.progress;
     Object.assign(p, {
       syncing: true,
       peer: peer.id,
-      startHeight: tip.header.height,
+      startHeight: fork.header.height,
       height: ourHeight,
       target: claim.headHeight,
       imported: 0,
@@ -198,99 +196,50 @@ export class SyncManager {
     });
     const t0 = Date.now();
     let lastLog = t0;
-    let next = tip.header.height + 1;
-    let inflight: Flight[] = [];
-    const launch = (): void => {
-      while (inflight.length < this.d.pipeline && next <= claim.headHeight && !this.stopped) {
-        const f: Flight = {
-          at: next,
-          sentAt: Date.now(),
-          doneAt: Number.POSITIVE_INFINITY,
-          req: client.blocksByRange(peer.peerId, next, this.d.batchSize),
-        };
-        const done = (): void => {
-          f.doneAt = Date.now();
-        };
-        f.req.then(done, done);
-        inflight.push(f);
-        next += this.d.batchSize;
-      }
-    };
-    let ended: "empty" | "served" | undefined;
+    let outcome: RangeOutcome;
     try {
-      launch();
-      while (inflight.length > 0 && !this.stopped) {
-        const f = inflight.shift()!;
-        let batch: FetchedBlock[];
-        try {
-          batch = await f.req;
-        } catch (err) {
-          if (isTimeout(err)) {
-            this.offence(peer.id, "SYNC_SLOW_RESPONSE", { height: f.at, timedOut: true });
-            return;
-          }
-          throw err;
-        }
-        if (batch.length === 0) {
-          ended = "empty";
-          break;
-        }
-        const first = batch[0]!.block;
-        if (first.header.height !== tip.header.height + 1 || !bytesEqual(first.header.parentHash, tip.hash)) {
-          await this.orphanRange(peer, claim, first.header.height);
-          return;
-        }
-        for (const fb of batch) {
-          const r = await this.d.topics.importFromNetwork(fb.block, "sync", toHex(fb.hash));
-          if (r.status === "orphan") {
-            // Cannot happen for a connected range unless our tree changed under us: start over.
-            this.retryLater(peer.id, RETRY_AFTER_REORG_MS);
-            return;
-          }
-          if (r.status === "head" || r.status === "side") {
-            p.imported++;
-            p.totalImported++;
-          }
-          tip = node.chain.view.getMeta(fb.hash) ?? tip;
-        }
-        p.height = node.chain.head().header.height;
-        const now = Date.now();
-        p.blocksPerSecond = Math.round((p.imported * 1000) / Math.max(1, now - t0));
-        if (now - lastLog >= this.d.progressLogMs) {
+      outcome = await downloadRange(
+        this.rangeContext(() => {
+          p.height = node.chain.head().header.height;
+          const now = Date.now();
+          p.blocksPerSecond = Math.round((p.imported * 1000) / Math.max(1, now - t0));
+          if (now - lastLog < this.d.progressLogMs) return;
           lastLog = now;
           log.info(
             { peer: peer.id, height: p.height, target: p.target, blocksPerSecond: p.blocksPerSecond },
             "syncing",
           );
-        }
-        const ms = f.doneAt - f.sentAt;
-        if (ms > this.d.slowResponseMs) {
-          this.offence(peer.id, "SYNC_SLOW_RESPONSE", { height: f.at, ms });
-          return;
-        }
-        if (tip.header.height >= claim.headHeight) {
-          ended = "served";
-          break;
-        }
-        if (inflight.length > 0 && inflight[0]!.at !== tip.header.height + 1) {
-          // A short (byte-capped) response: the requests after it start too high; plan again.
-          inflight = [];
-          next = tip.header.height + 1;
-        }
-        if (inflight.length === 0 && next > claim.headHeight) next = tip.header.height + 1;
-        launch();
-      }
-      if (ended === undefined && !this.stopped) ended = "served";
+        }),
+        peer,
+        claim,
+        fork,
+      );
     } finally {
       p.syncing = false;
       p.rounds++;
     }
-    if (ended !== undefined && !claimMet(claim, tip)) {
-      this.offence(peer.id, ended === "empty" ? "SYNC_EMPTY_RANGE" : "SYNC_CLAIM_NOT_MET", {
-        claimedHeight: claim.headHeight,
-        deliveredHeight: tip.header.height,
-      });
-      return;
+    const delivered = { claimedHeight: claim.headHeight, deliveredHeight: outcome.tip.header.height };
+    switch (outcome.kind) {
+      case "stopped":
+        return;
+      case "retry":
+        this.retryLater(peer.id, RETRY_AFTER_REORG_MS);
+        return;
+      case "orphan":
+        await this.orphanRange(peer, claim, outcome.height);
+        return;
+      case "slow": {
+        const { height, ms, timedOut } = outcome;
+        this.offence(peer.id, "SYNC_SLOW_RESPONSE", { height, ms, timedOut });
+        return;
+      }
+      case "empty":
+      case "served":
+        if (!claimMet(claim, outcome.tip)) {
+          const code = outcome.kind === "empty" ? "SYNC_EMPTY_RANGE" : "SYNC_CLAIM_NOT_MET";
+          this.offence(peer.id, code, delivered);
+          return;
+        }
     }
     if (p.imported === 0) this.cooldown.set(peer.id, Date.now() + this.d.cooldownMs);
     else {
@@ -310,6 +259,24 @@ export class SyncManager {
     this.again = true;
   }
 
+  private rangeContext(onBatch: () => void): RangeContext {
+    const p = this.progress;
+    return {
+      node: this.d.node,
+      client: this.d.client,
+      topics: this.d.topics,
+      batchSize: this.d.batchSize,
+      pipeline: this.d.pipeline,
+      slowResponseMs: this.d.slowResponseMs,
+      stopped: () => this.stopped,
+      onImported: () => {
+        p.imported++;
+        p.totalImported++;
+      },
+      onBatch,
+    };
+  }
+
   /**
    * A range that does not extend the blocks the peer served before. If its head is unchanged it
    * served blocks of no chain it has (full offence); if it changed, it may have reorganized.
@@ -324,37 +291,6 @@ export class SyncManager {
     }
     const moved = now !== undefined && !bytesEqual(now.headHash, claim.headHash);
     this.offence(peer.id, "SYNC_ORPHAN_RANGE", { height, headChanged: moved }, moved ? 0.5 : 1);
-  }
-
-  /**
-   * The highest of the peer's canonical blocks (probed at or below `from`) that we know; undefined
-   * after a probe answered too slowly (an offence: probes must not be a free way to stall us).
-   */
-  private async findForkPoint(peer: PeerRecord, from: number): Promise<BlockMeta | undefined> {
-    const view = this.d.node.chain.view;
-    let h = from;
-    let step = 1;
-    while (h > 0) {
-      const sentAt = Date.now();
-      let f: FetchedBlock | undefined;
-      try {
-        [f] = await this.d.client.blocksByRange(peer.peerId, h, 1);
-      } catch (err) {
-        if (!isTimeout(err)) throw err;
-        this.offence(peer.id, "SYNC_SLOW_RESPONSE", { height: h, timedOut: true, probe: true });
-        return undefined;
-      }
-      const ms = Date.now() - sentAt;
-      if (ms > this.d.slowResponseMs) {
-        this.offence(peer.id, "SYNC_SLOW_RESPONSE", { height: h, ms, probe: true });
-        return undefined;
-      }
-      const meta = f === undefined ? undefined : view.getMeta(f.hash);
-      if (meta !== undefined) return meta;
-      h = Math.max(0, h - step);
-      step *= 2;
-    }
-    return view.genesis();
   }
 
   /** A gossiped block whose parent we lack: walk its ancestors from `peer`, or range-sync if far. */
