@@ -243,6 +243,11 @@ export class Chain {
     return this.forkChoice.finalized();
   }
 
+  /** The fork choice's opaque weight of a block. */
+  weightOf(meta: BlockMeta): Uint8Array {
+    return this.forkChoice.weightOf(meta);
+  }
+
   /** Our head as peers see it in the status message. */
   status(): ChainStatus {
     const head = this.tree.head();

@@ -1,22 +1,12 @@
 /**
- * Reading a peer's status against our chain: whether it is ahead (the engine's answer, from the
- * opaque weights) and whether its finalized checkpoint conflicts with ours (it is on another
- * finalized chain, and nothing it sends can ever be ours: disconnect).
+ * Reading a peer's status against our finality: whether its finalized checkpoint conflicts with
+ * ours (it is on another finalized chain, and nothing it sends can ever be ours: ban it). Whether a
+ * peer is ahead is the engine's answer (sync-claims.ts).
  */
 import { bytesEqual, toHex } from "../core/hash.ts";
 import type { StatusMessage } from "./messages.ts";
 import type { P2PNode } from "./node-port.ts";
 import type { PeerManager } from "./peers.ts";
-
-/** True when the peer's chain is better than ours by the engine's fork-choice weight. */
-export function peerIsAhead(node: P2PNode, theirs: StatusMessage): boolean {
-  return node.engine.isAhead(node.chain.status(), theirs);
-}
-
-/** True when `a` has a better chain than `b` (to pick the best peer to sync from). */
-export function betterThan(node: P2PNode, a: StatusMessage, b: StatusMessage): boolean {
-  return node.engine.isAhead(b, a);
-}
 
 /**
  * True when the peer's finalized block cannot be on our finalized chain. Our canonical chain up to

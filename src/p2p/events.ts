@@ -7,6 +7,8 @@ export interface P2PEventMap {
   "peer:disconnected": { peer: string };
   "peer:status": { peer: string; status: StatusMessage };
   "peer:banned": { peer: string; reason: string; untilMs: number };
+  /** An offence was counted against a peer (`points`: its decayed penalty after it). */
+  "peer:penalized": { peer: string; reason: string; points: number };
   "sync:done": { peer: string; height: number; imported: number };
 }
 

@@ -11,6 +11,9 @@ export interface Ban {
   until: number;
 }
 
+/** Bans kept at most: past it, expired bans go, then the one ending soonest (ids are free to make). */
+export const MAX_BANS = 8192;
+
 /** Ban and partition lists consulted by libp2p's connection gater hooks. */
 export class PeerGate {
   private readonly bans = new Map<string, Ban>();
@@ -25,7 +28,21 @@ export class PeerGate {
   ban(peer: string, reason: string, durationMs: number): void {
     const until = this.now() + durationMs;
     const old = this.bans.get(peer);
+    if (old === undefined && this.bans.size >= MAX_BANS) this.evict();
     if (old === undefined || old.until < until) this.bans.set(peer, { reason, until });
+  }
+
+  private evict(): void {
+    let soonest: string | undefined;
+    let soonestUntil = Number.POSITIVE_INFINITY;
+    for (const [id, b] of this.bans) {
+      if (this.banOf(id) === undefined) continue;
+      if (b.until < soonestUntil) {
+        soonest = id;
+        soonestUntil = b.until;
+      }
+    }
+    if (this.bans.size >= MAX_BANS && soonest !== undefined) this.bans.delete(soonest);
   }
 
   unban(peer: string): void {

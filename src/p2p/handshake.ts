@@ -7,12 +7,13 @@
 import type { IdentifyResult, PeerId } from "@libp2p/interface";
 import type { Logger } from "pino";
 import { ChainlabError, describeError } from "../core/errors.ts";
-import { peerIsAhead, refuseConflictingFinality } from "./chain-status.ts";
+import { refuseConflictingFinality } from "./chain-status.ts";
 import type { PeerClient } from "./client.ts";
 import type { P2PNode } from "./node-port.ts";
 import type { PeerManager } from "./peers.ts";
 import { localStatus } from "./protocols.ts";
 import type { SyncManager } from "./sync.ts";
+import { peerIsAhead } from "./sync-claims.ts";
 import { networkId, peerNetworkIds } from "./topics.ts";
 
 /** What the handshake needs. */
@@ -48,7 +49,7 @@ export class Handshake {
       const status = await client.status(peer, localStatus(node));
       if (!peers.recordStatus(peer, status)) return;
       if (refuseConflictingFinality(node, peers, peer.toString(), status)) return;
-      if (peerIsAhead(node, status)) sync.trigger();
+      if (peerIsAhead(node, localStatus(node), status)) sync.trigger();
     } catch (err) {
       if (err instanceof ChainlabError && err.code === "P2P_PROTOCOL_UNSUPPORTED") {
         this.refuseForeign(peer, await this.d.protocolsOf(peer).catch(() => []));

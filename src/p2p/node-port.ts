@@ -27,6 +27,8 @@ export interface P2PChain {
   finalized(): Checkpoint;
   /** Our head as the status message announces it. */
   status(): ChainStatus;
+  /** The fork choice's opaque weight of a block (as a status would announce it). */
+  weightOf(meta: BlockMeta): Uint8Array;
   getBlockBytes(hash: Hash): Promise<Uint8Array | undefined>;
   hasBlock(hash: Hash): boolean;
   onHeadChange(listener: (c: HeadChange) => void): () => void;

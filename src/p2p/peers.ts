@@ -1,7 +1,8 @@
 /**
- * The peer table: connected peers with their latest status and invalid-message count, the status
- * check (another genesis means another chain: disconnect and ban), and bans for peers whose invalid
- * messages pass the threshold or whose gossip score falls below the graylist threshold.
+ * The peer table: connected peers with their latest status, the status check (another genesis
+ * means another chain: disconnect and ban), penalties keyed by peer id (a PenaltyBook that outlives
+ * connections, so reconnecting does not reset them), and bans for peers whose penalties pass the
+ * threshold or whose gossip score falls below the graylist threshold.
  */
 import type { Libp2p, PeerId } from "@libp2p/interface";
 import type { Logger } from "pino";
@@ -9,6 +10,7 @@ import { bytesEqual, type Hash, toHex } from "../core/hash.ts";
 import type { P2PEvents } from "./events.ts";
 import type { PeerGate } from "./gater.ts";
 import type { StatusMessage } from "./messages.ts";
+import { PenaltyBook, type PenaltyConfig } from "./penalties.ts";
 import type { P2PStats } from "./stats.ts";
 
 /** One connected peer as the manager tracks it. */
@@ -18,9 +20,6 @@ export interface PeerRecord {
   connectedAt: number;
   status: StatusMessage | undefined;
   statusAt: number;
-  /** Invalid messages (decays by half every INVALID_HALF_LIFE_MS). */
-  invalid: number;
-  invalidAt: number;
 }
 
 /** A peer as peers() reports it. */
@@ -35,8 +34,11 @@ export interface PeerInfo {
   invalid: number;
 }
 
-/** How fast a peer's invalid count is forgiven. */
-const INVALID_HALF_LIFE_MS = 10 * 60_000;
+/** App score (gossipsub P5) per penalty point, and of a banned peer. */
+const APP_SCORE_PER_POINT = -200;
+const APP_SCORE_BANNED = -10_000;
+/** Decay forgiven when comparing with the threshold: N offences within ~20 s count as N. */
+const BAN_SLACK = 0.05;
 
 /** Dependencies of the peer manager. */
 export interface PeerManagerDeps {
@@ -47,13 +49,16 @@ export interface PeerManagerDeps {
   genesisHash: Hash;
   banThreshold: number;
   banDurationMs: number;
+  /** Decay and memory bound of the penalties. */
+  penalties: PenaltyConfig;
   now?: () => number;
 }
 
-/** Connected peers, statuses, invalid counts and bans. */
+/** Connected peers, statuses, penalties and bans. */
 export class PeerManager {
   private readonly deps: PeerManagerDeps;
   private readonly records = new Map<string, PeerRecord>();
+  private readonly penalties: PenaltyBook;
   private libp2p: Libp2p | undefined;
   private gossipScore: (peer: string) => number = () => 0;
   private readonly now: () => number;
@@ -61,6 +66,7 @@ export class PeerManager {
   constructor(deps: PeerManagerDeps) {
     this.deps = deps;
     this.now = deps.now ?? Date.now;
+    this.penalties = new PenaltyBook(deps.penalties, this.now);
   }
 
   /** Binds the host and the gossip score source once libp2p exists. */
@@ -79,14 +85,13 @@ export class PeerManager {
         connectedAt: this.now(),
         status: undefined,
         statusAt: 0,
-        invalid: 0,
-        invalidAt: this.now(),
       };
       this.records.set(id, r);
     }
     return r;
   }
 
+  /** The peer disconnected: its record goes, its penalties stay. */
   removed(peer: string): void {
     this.records.delete(peer);
   }
@@ -117,27 +122,24 @@ export class PeerManager {
 
   /** The P5 application score gossipsub adds: our own penalties. */
   appScore(peer: string): number {
-    if (this.deps.gate.banOf(peer) !== undefined) return -10_000;
-    return -200 * this.invalidOf(peer);
+    if (this.deps.gate.banOf(peer) !== undefined) return APP_SCORE_BANNED;
+    return APP_SCORE_PER_POINT * this.penalties.points(peer);
   }
 
-  private invalidOf(peer: string): number {
-    const r = this.records.get(peer);
-    if (r === undefined) return 0;
-    const now = this.now();
-    r.invalid *= 0.5 ** ((now - r.invalidAt) / INVALID_HALF_LIFE_MS);
-    r.invalidAt = now;
-    return r.invalid;
+  /** The peer's decayed penalty points (also after it disconnected). */
+  penaltyOf(peer: string): number {
+    return this.penalties.points(peer);
   }
 
-  /** Counts an invalid message from `peer`; bans it past the threshold. */
-  recordInvalid(peer: string, reason: string): void {
-    const r = this.records.get(peer);
-    if (r === undefined) return;
-    this.invalidOf(peer);
-    r.invalid += 1;
-    if (r.invalid >= this.deps.banThreshold - 1e-9) {
-      this.ban(peer, "TOO_MANY_INVALID_MESSAGES", { last: reason, invalid: Math.round(r.invalid) });
+  /**
+   * Counts an offence of `peer` worth `weight` points (1: an invalid message); bans it when its
+   * points reach the threshold. Works for peers that are no longer connected.
+   */
+  recordInvalid(peer: string, reason: string, weight = 1): void {
+    const points = this.penalties.add(peer, weight, reason);
+    this.deps.events.emit("peer:penalized", { peer, reason, points });
+    if (points >= this.deps.banThreshold - BAN_SLACK) {
+      this.ban(peer, "TOO_MANY_INVALID_MESSAGES", { last: reason, invalid: Math.round(points * 100) / 100 });
     }
   }
 
@@ -158,12 +160,19 @@ export class PeerManager {
   ): void {
     const already = this.deps.gate.banOf(peer) !== undefined;
     this.deps.gate.ban(peer, reason, durationMs);
+    this.penalties.hold(peer, this.deps.gate.banOf(peer)?.until ?? this.now() + durationMs);
     if (!already) {
       this.deps.stats.bans++;
       this.deps.log.warn({ peer, reason, ...data, banMs: durationMs }, "banned peer");
       this.deps.events.emit("peer:banned", { peer, reason, untilMs: this.now() + durationMs });
     }
     this.disconnect(peer, reason);
+  }
+
+  /** Lifts `peer`'s ban and forgets its penalties (an operator's decision). */
+  unban(peer: string): void {
+    this.deps.gate.unban(peer);
+    this.penalties.forget(peer);
   }
 
   /** Closes every connection to `peer`, counting the reason. */
@@ -196,7 +205,7 @@ export class PeerManager {
           finalizedHeight: s.finalized.height,
         },
         score: this.gossipScore(r.id),
-        invalid: Math.round(this.invalidOf(r.id) * 100) / 100,
+        invalid: Math.round(this.penalties.points(r.id) * 100) / 100,
       };
     });
   }

@@ -1,11 +1,15 @@
 /**
  * The responder side of req/resp: status, blocks_by_range and blocks_by_hash. Every request costs a
- * token from the peer's request bucket and every block one from its block bucket; responses stop at
- * MAX_RESPONSE_BYTES (but always carry at least one block, so progress is possible).
+ * token from the peer's request bucket, every block one from its block bucket and every block byte
+ * one from its byte bucket; a response stops at `maxResponseBytes` or when the byte bucket runs dry
+ * (but always carries at least one block, so progress is possible; an empty byte bucket at the
+ * start answers "rate limited"). A blocks_by_hash request that names a hash twice is refused
+ * (P2P_DUPLICATE_HASHES, penalized): 64 copies of one large block would cost us 64 reads and sends.
  */
 import type { Libp2p, PeerId } from "@libp2p/interface";
 import type { Logger } from "pino";
 import { ChainlabError } from "../core/errors.ts";
+import { toHex } from "../core/hash.ts";
 import { P2PError } from "./errors.ts";
 import {
   decodeHashRequest,
@@ -22,7 +26,7 @@ import { type RequestHandler, serveStream } from "./reqresp.ts";
 import type { P2PStats } from "./stats.ts";
 import type { ChainNames } from "./topics.ts";
 
-/** Most block bytes in one response (a single larger block is still sent alone). */
+/** Most block bytes in one response a requester accepts (a single larger block is still sent alone). */
 export const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
 /** Our side of the status handshake. */
@@ -36,6 +40,12 @@ export interface ProtocolDeps {
   names: ChainNames;
   requestLimiter: PeerRateLimiter;
   blockLimiter: PeerRateLimiter;
+  /** Block bytes served per peer (one token per byte). */
+  byteLimiter: PeerRateLimiter;
+  /** Most block bytes in one response (<= MAX_RESPONSE_BYTES). */
+  maxResponseBytes: number;
+  /** Capacity of the byte bucket (a block larger than it costs the whole bucket). */
+  byteBurst: number;
   timeoutMs: number;
   stats: P2PStats;
   log: Logger;
@@ -62,46 +72,75 @@ export async function registerProtocols(libp2p: Libp2p, deps: ProtocolDeps): Pro
     }
   };
 
+  /**
+   * Streams the blocks `hashes()` yields, within the response and per-peer byte budgets. A missing
+   * block is skipped when `skipMissing` (blocks_by_hash), else it ends the response (a range).
+   */
+  async function* serveBlocks(
+    peer: PeerId,
+    protocol: string,
+    hashes: Iterable<Uint8Array | undefined>,
+    skipMissing: boolean,
+  ): AsyncGenerator<Uint8Array> {
+    const id = peer.toString();
+    let total = 0;
+    for (const hash of hashes) {
+      const bytes = hash === undefined ? undefined : await node.chain.getBlockBytes(hash);
+      if (bytes === undefined) {
+        if (skipMissing) continue;
+        return;
+      }
+      if (total > 0 && total + bytes.length > deps.maxResponseBytes) return;
+      if (!deps.byteLimiter.take(id, Math.min(bytes.length, deps.byteBurst))) {
+        if (total > 0) return;
+        stats.rateLimited++;
+        throw new P2PError("P2P_RATE_LIMITED", "too many block bytes requested");
+      }
+      total += bytes.length;
+      stats.count(stats.bytesServed, protocol, bytes.length);
+      yield bytes;
+    }
+  }
+
   const status: RequestHandler = (peer, request) => {
     limitRequest(peer, "status");
     deps.onRemoteStatus(peer, decodeStatus(request));
     return [encodeStatus(localStatus(node))];
   };
 
-  const byRange: RequestHandler = async function* (peer, request) {
+  const byRange: RequestHandler = (peer, request) => {
     limitRequest(peer, "blocks_by_range");
     const { startHeight, count } = decodeRangeRequest(request);
     limitBlocks(peer, count);
-    let total = 0;
-    for (let h = startHeight; h < startHeight + count; h++) {
-      const meta = node.chain.view.getCanonical(h);
-      if (meta === undefined) break;
-      const bytes = await node.chain.getBlockBytes(meta.hash);
-      if (bytes === undefined) break;
-      if (total > 0 && total + bytes.length > MAX_RESPONSE_BYTES) break;
-      total += bytes.length;
-      yield bytes;
+    function* heights(): Generator<Uint8Array | undefined> {
+      for (let h = startHeight; h < startHeight + count; h++) yield node.chain.view.getCanonical(h)?.hash;
     }
+    return serveBlocks(peer, "blocks_by_range", heights(), false);
   };
 
-  const byHash: RequestHandler = async function* (peer, request) {
+  const byHash: RequestHandler = (peer, request) => {
     limitRequest(peer, "blocks_by_hash");
     const hashes = decodeHashRequest(request);
-    limitBlocks(peer, hashes.length);
-    let total = 0;
-    for (const hash of hashes) {
-      const bytes = await node.chain.getBlockBytes(hash);
-      if (bytes === undefined) continue;
-      if (total > 0 && total + bytes.length > MAX_RESPONSE_BYTES) break;
-      total += bytes.length;
-      yield bytes;
+    const distinct = new Set(hashes.map(toHex));
+    if (distinct.size !== hashes.length) {
+      throw new P2PError("P2P_DUPLICATE_HASHES", "blocks_by_hash request names a hash more than once", {
+        got: hashes.length,
+        distinct: distinct.size,
+      });
     }
+    limitBlocks(peer, hashes.length);
+    return serveBlocks(peer, "blocks_by_hash", hashes, true);
   };
 
   const onError = (err: unknown, peer: PeerId): void => {
     const code = err instanceof ChainlabError ? err.code : "INTERNAL";
     if (code === "P2P_RATE_LIMITED" || code === "P2P_GENESIS_MISMATCH") return;
-    if (code.startsWith("DECODE_") || code === "P2P_BAD_REQUEST" || code === "P2P_FRAME_TOO_LARGE") {
+    if (
+      code.startsWith("DECODE_") ||
+      code === "P2P_BAD_REQUEST" ||
+      code === "P2P_DUPLICATE_HASHES" ||
+      code === "P2P_FRAME_TOO_LARGE"
+    ) {
       deps.onBadRequest(peer.toString(), code);
       return;
     }

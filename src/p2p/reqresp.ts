@@ -120,7 +120,9 @@ async function writeChunk(
 
 function errorCode(err: unknown): ResponseCode {
   if (err instanceof P2PError && err.code === "P2P_RATE_LIMITED") return ResponseCode.rateLimited;
-  if (err instanceof DecodeError || (err instanceof P2PError && err.code === "P2P_BAD_REQUEST")) {
+  const badRequest =
+    err instanceof P2PError && (err.code === "P2P_BAD_REQUEST" || err.code === "P2P_DUPLICATE_HASHES");
+  if (err instanceof DecodeError || badRequest) {
     return ResponseCode.badRequest;
   }
   return ResponseCode.serverError;

@@ -3,7 +3,7 @@
  * responders (with their rate limiters), sync, and the status handshake, wired to each other.
  */
 import type { Logger } from "pino";
-import { peerIsAhead, refuseConflictingFinality } from "./chain-status.ts";
+import { refuseConflictingFinality } from "./chain-status.ts";
 import type { ChainTopics } from "./chain-topics.ts";
 import { PeerClient } from "./client.ts";
 import { P2PError } from "./errors.ts";
@@ -17,6 +17,7 @@ import { localStatus, registerProtocols } from "./protocols.ts";
 import { PeerRateLimiter } from "./rate-limit.ts";
 import type { P2PStats } from "./stats.ts";
 import { SyncManager } from "./sync.ts";
+import { peerIsAhead } from "./sync-claims.ts";
 import type { ChainNames } from "./topics.ts";
 
 /** What the runtime is built from. */
@@ -30,8 +31,8 @@ export interface RuntimeContext {
   log: Logger;
   peers: PeerManager;
   topics: ChainTopics;
-  /** A peer sent invalid data (counted and maybe banned). */
-  onBadPeer(peer: string, reason: string): void;
+  /** A peer sent invalid data (counted and maybe banned; `weight` penalty points, default 1). */
+  onBadPeer(peer: string, reason: string, weight?: number): void;
 }
 
 /** The running components. */
@@ -56,6 +57,8 @@ export async function buildRuntime(c: RuntimeContext): Promise<Runtime> {
     batchSize: opts.syncBatchSize,
     pipeline: opts.syncPipeline,
     progressLogMs: opts.progressLogMs,
+    cooldownMs: opts.syncCooldownMs,
+    slowResponseMs: opts.syncSlowResponseMs,
     localStatus: () => localStatus(node),
     onBadPeer: c.onBadPeer,
   });
@@ -74,6 +77,9 @@ export async function buildRuntime(c: RuntimeContext): Promise<Runtime> {
     names,
     requestLimiter: new PeerRateLimiter({ burst: rl.requestBurst, perSecond: rl.requestsPerSecond }),
     blockLimiter: new PeerRateLimiter({ burst: rl.blockBurst, perSecond: rl.blocksPerSecond }),
+    byteLimiter: new PeerRateLimiter({ burst: rl.byteBurst, perSecond: rl.bytesPerSecond }),
+    maxResponseBytes: opts.maxResponseBytes,
+    byteBurst: rl.byteBurst,
     timeoutMs: opts.requestTimeoutMs,
     stats,
     log: c.log,
@@ -82,7 +88,7 @@ export async function buildRuntime(c: RuntimeContext): Promise<Runtime> {
         throw new P2PError("P2P_GENESIS_MISMATCH", "peer is on another chain");
       if (refuseConflictingFinality(node, peers, peer.toString(), status))
         throw new P2PError("P2P_FINALIZED_CONFLICT", "peer finalized a conflicting chain");
-      if (peerIsAhead(node, status)) sync.trigger();
+      if (peerIsAhead(node, localStatus(node), status)) sync.trigger();
     },
     onBadRequest: c.onBadPeer,
   });

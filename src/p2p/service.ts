@@ -84,6 +84,7 @@ export class P2PService {
       genesisHash: node.chain.genesisHash,
       banThreshold: opts.banThreshold,
       banDurationMs: opts.banDurationMs,
+      penalties: { halfLifeMs: opts.penaltyHalfLifeMs, maxPeers: opts.maxRememberedPeers },
     });
     this.topics.register(this.router, this.names, (p, b, r) => this.sync?.onOrphan(p, b, r));
     for (const t of node.engine.topics()) this.registerTopic(engineTopicRegistration(t));
@@ -183,7 +184,7 @@ export class P2PService {
       log: this.log,
       peers: this.peerManager,
       topics: this.topics,
-      onBadPeer: (peer, reason) => this.onBadPeer(peer, reason),
+      onBadPeer: (peer, reason, weight) => this.onBadPeer(peer, reason, weight),
     });
     this.sync = rt.sync;
     this.handshake = rt.handshake;
@@ -216,9 +217,9 @@ export class P2PService {
     );
   }
 
-  private onBadPeer(peer: string, reason: string): void {
+  private onBadPeer(peer: string, reason: string, weight = 1): void {
     this.statsData.count(this.statsData.rejections, reason);
-    this.peerManager.recordInvalid(peer, reason);
+    this.peerManager.recordInvalid(peer, reason, weight);
   }
 
   /** Stops timers, sync and the host. */
@@ -274,7 +275,7 @@ export class P2PService {
 
   /** Lifts a ban early. */
   unban(peer: string): void {
-    this.gate.unban(peer);
+    this.peerManager.unban(peer);
   }
 
   /** Blocks the given peers (dials and inbound refused, connections closed) until heal(). */

@@ -49,6 +49,10 @@ export interface P2PStatsSnapshot {
   requestsOut: Record<string, number>;
   requestErrors: Record<string, number>;
   rateLimited: number;
+  /** Block bytes served in req/resp responses, by protocol. */
+  bytesServed: Record<string, number>;
+  /** Offences of syncing peers by code (see sync.ts). */
+  syncOffences: Record<string, number>;
   sync: SyncProgress;
 }
 
@@ -67,6 +71,8 @@ export class P2PStats {
   readonly requestsIn: Record<string, number> = {};
   readonly requestsOut: Record<string, number> = {};
   readonly requestErrors: Record<string, number> = {};
+  readonly bytesServed: Record<string, number> = {};
+  readonly syncOffences: Record<string, number> = {};
   bans = 0;
   rateLimited = 0;
 
@@ -90,6 +96,8 @@ export class P2PStats {
       requestsOut: { ...this.requestsOut },
       requestErrors: { ...this.requestErrors },
       rateLimited: this.rateLimited,
+      bytesServed: { ...this.bytesServed },
+      syncOffences: { ...this.syncOffences },
       sync: { ...live.sync },
     };
   }

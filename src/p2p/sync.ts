@@ -1,27 +1,40 @@
 /**
- * Chain sync. When a peer's status shows more weight than our head, fetch its canonical chain in
+ * Chain sync. When a peer's status shows it ahead of us (peerIsAhead), fetch its canonical chain in
  * blocks_by_range batches (several requests in flight while the previous batch imports) from just
  * above the highest of its blocks we know; that fork point is found by probing single blocks at
  * exponentially growing distances below our height. A gossiped orphan triggers an ancestor walk by
  * hash from the peer that sent it, or a range sync when it is far ahead.
+ *
+ * A status is a claim the peer must back (Bitcoin Core checks that headers carry the work a peer
+ * announces; Lodestar's range sync penalizes peers whose batches fail). Offences, each penalized
+ * through onBadPeer and followed by a cooldown so the next best peer is tried:
+ *   SYNC_CLAIM_NOT_MET   it stopped serving before what it delivered met its claim (claimMet)
+ *   SYNC_EMPTY_RANGE     same, ending with an empty range
+ *   SYNC_ORPHAN_RANGE    a range whose first block does not extend what it served before (half
+ *                        weight when its head changed meanwhile: an honest reorg looks the same)
+ *   SYNC_SLOW_RESPONSE   a range or fork-point probe answered later than syncSlowResponseMs, or
+ *                        not at all (a slow range's blocks are still imported; like Core's
+ *                        stalling-peer disconnect, we move on)
+ * The download itself (fork-point probe, pipelined ranges) is sync-range.ts.
+ * Repeated offences reach the ban threshold of the peer manager.
  */
 import type { ImportResult } from "../chain/chain.ts";
 import type { Block } from "../core/block.ts";
 import { ChainlabError, describeError } from "../core/errors.ts";
-import { type Hash, toHex } from "../core/hash.ts";
-import { betterThan, peerIsAhead, refuseConflictingFinality } from "./chain-status.ts";
+import { bytesEqual, type Hash, toHex } from "../core/hash.ts";
+import { refuseConflictingFinality } from "./chain-status.ts";
 import type { ChainTopics } from "./chain-topics.ts";
-import type { FetchedBlock, PeerClient } from "./client.ts";
+import type { PeerClient } from "./client.ts";
 import type { P2PEvents } from "./events.ts";
 import type { StatusMessage } from "./messages.ts";
 import type { P2PNode } from "./node-port.ts";
 import type { PeerManager, PeerRecord } from "./peers.ts";
 import { idleSync, type P2PStats, type SyncProgress } from "./stats.ts";
+import { claimMet, peerIsAhead } from "./sync-claims.ts";
+import { downloadRange, findForkPoint, type RangeContext, type RangeOutcome } from "./sync-range.ts";
 
 /** Blocks an ancestor walk follows by hash before it falls back to a range sync. */
 export const ANCESTOR_WALK_LIMIT = 32;
-/** How long a peer that failed us is passed over. */
-const COOLDOWN_MS = 5_000;
 /** How long before retrying a peer whose chain changed during a round. */
 const RETRY_AFTER_REORG_MS = 500;
 /** Errors of a peer's blocks that are not its fault. */
@@ -51,10 +64,21 @@ export interface SyncDeps {
   batchSize: number;
   pipeline: number;
   progressLogMs: number;
+  /** How long a peer that failed us is passed over. */
+  cooldownMs: number;
+  /** A range response slower than this is an offence. */
+  slowResponseMs: number;
   localStatus(): StatusMessage;
-  /** A peer served invalid data. */
-  onBadPeer(peer: string, reason: string): void;
+  /** A peer served invalid data or broke its claim (`weight` penalty points, default 1). */
+  onBadPeer(peer: string, reason: string, weight?: number): void;
 }
+
+/** Offences of a syncing peer (see the file comment). */
+export type SyncOffence =
+  | "SYNC_CLAIM_NOT_MET"
+  | "SYNC_EMPTY_RANGE"
+  | "SYNC_ORPHAN_RANGE"
+  | "SYNC_SLOW_RESPONSE";
 
 /** The sync driver: one round at a time, re-checked after every round. */
 export class SyncManager {
@@ -95,13 +119,13 @@ export class SyncManager {
   }
 
   private bestPeer(): PeerRecord | undefined {
-    const node = this.d.node;
+    const ours = this.d.localStatus();
     const now = Date.now();
     let best: PeerRecord | undefined;
     for (const r of this.d.peers.all()) {
-      if (r.status === undefined || !peerIsAhead(node, r.status)) continue;
+      if (r.status === undefined || !peerIsAhead(this.d.node, ours, r.status)) continue;
       if ((this.cooldown.get(r.id) ?? 0) > now) continue;
-      if (best === undefined || betterThan(node, r.status, best.status!)) best = r;
+      if (best === undefined || peerIsAhead(this.d.node, best.status!, r.status)) best = r;
     }
     return best;
   }
@@ -130,79 +154,96 @@ export class SyncManager {
 
   private fail(peer: string, err: unknown, msg: string): void {
     const code = err instanceof ChainlabError ? err.code : "INTERNAL";
-    this.cooldown.set(peer, Date.now() + COOLDOWN_MS);
+    this.retryLater(peer, this.d.cooldownMs);
     if (err instanceof ChainlabError && !NOT_PEER_FAULT.has(code)) this.d.onBadPeer(peer, code);
     this.d.log.debug({ peer, err: describeError(err) }, msg);
   }
 
+  /** Penalizes `peer` for a sync offence and passes over it for a while (another peer goes next). */
+  private offence(peer: string, code: SyncOffence, data: object, weight = 1): void {
+    this.d.stats.count(this.d.stats.syncOffences, code);
+    this.d.log.info({ peer, code, ...data }, "sync offence");
+    this.d.onBadPeer(peer, code, weight);
+    this.retryLater(peer, this.d.cooldownMs);
+    this.again = true;
+  }
+
   private async round(peer: PeerRecord): Promise<void> {
     const { node, client, log } = this.d;
-    const status = await client.status(peer.peerId, this.d.localStatus());
-    if (!this.d.peers.recordStatus(peer.peerId, status)) return;
-    if (refuseConflictingFinality(node, this.d.peers, peer.id, status)) return;
-    if (!peerIsAhead(node, status)) return;
+    const claim = await client.status(peer.peerId, this.d.localStatus());
+    if (!this.d.peers.recordStatus(peer.peerId, claim)) return;
+    if (refuseConflictingFinality(this.d.node, this.d.peers, peer.id, claim)) return;
+    if (!peerIsAhead(this.d.node, this.d.localStatus(), claim)) return;
     const ourHeight = node.chain.head().header.height;
-    const start = await this.findStart(peer, Math.min(ourHeight, status.headHeight));
+    const probe = await findForkPoint(
+      this.rangeContext(() => {}),
+      peer,
+      Math.min(ourHeight, claim.headHeight),
+    );
+    if (probe.kind === "slow") {
+      const { height, ms, timedOut } = probe;
+      this.offence(peer.id, "SYNC_SLOW_RESPONSE", { height, ms, timedOut, probe: true });
+      return;
+    }
+    const fork = probe.tip;
     const p = this.progress;
     Object.assign(p, {
       syncing: true,
       peer: peer.id,
-      startHeight: start - 1,
+      startHeight: fork.header.height,
       height: ourHeight,
-      target: status.headHeight,
+      target: claim.headHeight,
       imported: 0,
       blocksPerSecond: 0,
     });
     const t0 = Date.now();
     let lastLog = t0;
-    let next = start;
-    const inflight: { at: number; req: Promise<FetchedBlock[]> }[] = [];
-    const launch = (): void => {
-      while (inflight.length < this.d.pipeline && next <= status.headHeight && !this.stopped) {
-        const req = client.blocksByRange(peer.peerId, next, this.d.batchSize);
-        req.catch(() => {});
-        inflight.push({ at: next, req });
-        next += this.d.batchSize;
-      }
-    };
+    let outcome: RangeOutcome;
     try {
-      launch();
-      while (inflight.length > 0 && !this.stopped) {
-        const batch = await inflight.shift()!.req;
-        launch();
-        for (const f of batch) {
-          const r = await this.d.topics.importFromNetwork(
-            f.block,
-            { kind: "sync", peer: peer.id },
-            toHex(f.hash),
-          );
-          if (r.status === "orphan") {
-            // The peer reorganized under us: start over shortly.
-            this.retryLater(peer.id, RETRY_AFTER_REORG_MS);
-            return;
-          }
-          if (r.status === "head" || r.status === "side") {
-            p.imported++;
-            p.totalImported++;
-          }
-        }
-        p.height = node.chain.head().header.height;
-        const now = Date.now();
-        p.blocksPerSecond = Math.round((p.imported * 1000) / Math.max(1, now - t0));
-        if (now - lastLog >= this.d.progressLogMs) {
+      outcome = await downloadRange(
+        this.rangeContext(() => {
+          p.height = node.chain.head().header.height;
+          const now = Date.now();
+          p.blocksPerSecond = Math.round((p.imported * 1000) / Math.max(1, now - t0));
+          if (now - lastLog < this.d.progressLogMs) return;
           lastLog = now;
           log.info(
             { peer: peer.id, height: p.height, target: p.target, blocksPerSecond: p.blocksPerSecond },
             "syncing",
           );
-        }
-        if (batch.length < this.d.batchSize) break;
-      }
+        }),
+        peer,
+        claim,
+        fork,
+      );
     } finally {
       p.syncing = false;
       p.rounds++;
     }
-    if (p.imported === 0) this.cooldown.set(peer.id, Date.now() + COOLDOWN_MS);
+    const delivered = { claimedHeight: claim.headHeight, deliveredHeight: outcome.tip.header.height };
+    switch (outcome.kind) {
+      case "stopped":
+        return;
+      case "retry":
+        this.retryLater(peer.id, RETRY_AFTER_REORG_MS);
+        return;
+      case "orphan":
+        await this.orphanRange(peer, claim, outcome.height);
+        return;
+      case "slow": {
+        const { height, ms, timedOut } = outcome;
+        this.offence(peer.id, "SYNC_SLOW_RESPONSE", { height, ms, timedOut });
+        return;
+      }
+      case "empty":
+      case "served":
+        if (!claimMet(this.d.node, claim, outcome.tip)) {
+          const code = outcome.kind === "empty" ? "SYNC_EMPTY_RANGE" : "SYNC_CLAIM_NOT_MET";
+          this.offence(peer.id, code, delivered);
+          return;
+        }
+    }
+    if (p.imported === 0) this.cooldown.set(peer.id, Date.now() + this.d.cooldownMs);
     else {
       const secs = (Date.now() - t0) / 1000;
       log.info(
@@ -220,18 +261,38 @@ export class SyncManager {
     this.again = true;
   }
 
-  /** One above the highest height at which the peer's canonical block is known to us. */
-  private async findStart(peer: PeerRecord, from: number): Promise<number> {
-    const view = this.d.node.chain.view;
-    let h = from;
-    let step = 1;
-    while (h > 0) {
-      const [f] = await this.d.client.blocksByRange(peer.peerId, h, 1);
-      if (f !== undefined && view.getMeta(f.hash) !== undefined) return h + 1;
-      h = Math.max(0, h - step);
-      step *= 2;
+  private rangeContext(onBatch: () => void): RangeContext {
+    const p = this.progress;
+    return {
+      node: this.d.node,
+      client: this.d.client,
+      topics: this.d.topics,
+      batchSize: this.d.batchSize,
+      pipeline: this.d.pipeline,
+      slowResponseMs: this.d.slowResponseMs,
+      stopped: () => this.stopped,
+      onImported: () => {
+        p.imported++;
+        p.totalImported++;
+      },
+      onBatch,
+    };
+  }
+
+  /**
+   * A range that does not extend the blocks the peer served before. If its head is unchanged it
+   * served blocks of no chain it has (full offence); if it changed, it may have reorganized.
+   */
+  private async orphanRange(peer: PeerRecord, claim: StatusMessage, height: number): Promise<void> {
+    let now: StatusMessage | undefined;
+    try {
+      now = await this.d.client.status(peer.peerId, this.d.localStatus());
+      this.d.peers.recordStatus(peer.peerId, now);
+    } catch {
+      now = undefined;
     }
-    return 1;
+    const moved = now !== undefined && !bytesEqual(now.headHash, claim.headHash);
+    this.offence(peer.id, "SYNC_ORPHAN_RANGE", { height, headChanged: moved }, moved ? 0.5 : 1);
   }
 
   /** A gossiped block whose parent we lack: walk its ancestors from `peer`, or range-sync if far. */

@@ -37,6 +37,7 @@ function fakeNode(outcome: { importBlock?: () => ImportResult; submitTx?: () => 
       view: { getMeta: () => undefined } as unknown as P2PNode["chain"]["view"],
       head: () => ({ hash: new Uint8Array(32), header: block.header, engineMeta: new Uint8Array(0) }),
       finalized: () => ({ height: 0, hash: new Uint8Array(32) }),
+      weightOf: (m) => m.engineMeta,
       status: () => ({
         headHash: new Uint8Array(32),
         headHeight: 0,

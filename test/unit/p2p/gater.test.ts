@@ -2,7 +2,7 @@ import { generateKeyPair } from "@libp2p/crypto/keys";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { multiaddr } from "@multiformats/multiaddr";
 import { describe, expect, it } from "vitest";
-import { PeerGate } from "../../../src/p2p/gater.ts";
+import { MAX_BANS, PeerGate } from "../../../src/p2p/gater.ts";
 
 describe("PeerGate", () => {
   it("bans for a while, never shortens a ban, and forgets expired ones", () => {
@@ -15,6 +15,23 @@ describe("PeerGate", () => {
     now = 1100;
     expect(gate.isBlocked("a")).toBe(false);
     expect(gate.activeBans().size).toBe(0);
+  });
+
+  it("keeps at most MAX_BANS bans, dropping expired ones, then the one ending soonest", () => {
+    let now = 0;
+    const gate = new PeerGate(() => now);
+    gate.ban("short", "X", 10);
+    gate.ban("long", "X", 1_000_000);
+    for (let i = 2; i < MAX_BANS; i++) gate.ban(`p${i}`, "X", 1000 + i);
+    gate.ban("one-more", "X", 5000);
+    expect(gate.activeBans().size).toBe(MAX_BANS);
+    expect(gate.banOf("short")).toBeUndefined();
+    expect(gate.banOf("long")).toBeDefined();
+    now = 20;
+    gate.ban("another", "X", 5000);
+    expect(gate.activeBans().size).toBe(MAX_BANS);
+    expect(gate.banOf("p2")).toBeUndefined();
+    expect(gate.banOf("long")).toBeDefined();
   });
 
   it("partitions until healed", () => {
