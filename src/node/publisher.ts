@@ -88,7 +88,7 @@ export class Publisher implements OutboundPort {
     withheld: 0,
     released: 0,
   };
-  private readonly listeners = new Set<(m: OutboundMessage) => void>();
+  private readonly listeners = new Set<(m: OutboundMessage, action: OutboundAction["action"]) => void>();
 
   constructor(log: Logger) {
     this.log = log.child({ module: "publisher" });
@@ -116,8 +116,8 @@ export class Publisher implements OutboundPort {
     return [...this.rules];
   }
 
-  /** Subscribes to messages that actually leave (for experiments and tests). */
-  onSent(listener: (m: OutboundMessage) => void): () => void {
+  /** Subscribes to every decision the policy makes (for experiments and tests). */
+  onDecision(listener: (m: OutboundMessage, action: OutboundAction["action"]) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -180,12 +180,15 @@ export class Publisher implements OutboundPort {
   }
 
   private decide(message: OutboundMessage): OutboundAction {
+    let decision: OutboundAction;
     try {
-      return this.policy(message);
+      decision = this.policy(message);
     } catch (err) {
       this.log.error({ err: describeError(err), topic: message.topic }, "publish policy failed; sending");
-      return { action: "send" };
+      decision = { action: "send" };
     }
+    for (const l of this.listeners) l(message, decision.action);
+    return decision;
   }
 
   private hold(message: OutboundMessage): void {
@@ -203,7 +206,6 @@ export class Publisher implements OutboundPort {
     try {
       await this.send(message.topic, message.data);
       bump(this.counters.sent, message.topic);
-      for (const l of this.listeners) l(message);
     } catch (err) {
       this.log.warn({ err: describeError(err), topic: message.topic }, "publish failed");
     }
