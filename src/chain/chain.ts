@@ -99,6 +99,8 @@ export class Chain {
   readonly sigCache = new SignatureCache();
   readonly orphans: OrphanPool;
   readonly forkChoice: ForkChoice;
+  /** Work the import pipeline did: blocks executed on import, tx signatures verified. */
+  readonly counters = { executed: 0, signatureChecks: 0 };
   private acc: LtHash;
   private readonly log: Logger;
   private readonly now: () => number;
@@ -450,11 +452,15 @@ export class Chain {
       verifyBodyRules(block, ids, { engine: this.engine, rules: this.rules, view: this.tree });
       parentState = await this.switcher.stateAt(parent, { state: this.state, acc: this.acc });
       const done = this.switcher.execute(block, parent, parentState.state, parentState.acc);
+      this.counters.executed++;
       const badRoot = done instanceof BlockError && done.code === "BLOCK_BAD_STATE_ROOT";
       if (done instanceof ChainlabError && !badRoot) throw done;
       // Signatures after the state checks: a block of unfunded senders fails execution at its
       // first tx, unverified. A wrong state root is reported after them (the more specific error).
-      verifyBlockSignatures(block, ids, { rules: this.rules, sigCache: this.sigCache });
+      this.counters.signatureChecks += verifyBlockSignatures(block, ids, {
+        rules: this.rules,
+        sigCache: this.sigCache,
+      });
       if (done instanceof ChainlabError) throw done;
       exec = { ...done, hash, block };
     } catch (err) {

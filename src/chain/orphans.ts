@@ -14,13 +14,16 @@ export interface OrphanLimits {
   maxBytes: number;
   /** Per sending peer. */
   maxBytesPerPeer: number;
+  /** Per sending peer. */
+  maxCountPerPeer: number;
 }
 
-/** Defaults: 512 orphans, 64 MiB in all, 16 MiB per peer. */
+/** Defaults: 512 orphans and 64 MiB in all, 128 orphans and 16 MiB per peer. */
 export const DEFAULT_ORPHAN_LIMITS: OrphanLimits = {
   maxCount: 512,
   maxBytes: 64 << 20,
   maxBytesPerPeer: 16 << 20,
+  maxCountPerPeer: 128,
 };
 
 interface Entry {
@@ -35,6 +38,7 @@ export class OrphanPool {
   private readonly byHash = new Map<string, Entry>();
   private readonly byParent = new Map<string, Set<string>>();
   private readonly bytesByPeer = new Map<string, number>();
+  private readonly countByPeer = new Map<string, number>();
   private totalBytes = 0;
 
   constructor(limits: Partial<OrphanLimits> = {}) {
@@ -58,7 +62,10 @@ export class OrphanPool {
   add(block: Block, bytes: number, peer = "local", hashHex: string = headerHashHex(block.header)): boolean {
     if (this.byHash.has(hashHex)) return true;
     if (bytes > this.limits.maxBytesPerPeer || bytes > this.limits.maxBytes) return false;
-    while ((this.bytesByPeer.get(peer) ?? 0) + bytes > this.limits.maxBytesPerPeer) {
+    while (
+      (this.bytesByPeer.get(peer) ?? 0) + bytes > this.limits.maxBytesPerPeer ||
+      (this.countByPeer.get(peer) ?? 0) >= this.limits.maxCountPerPeer
+    ) {
       this.remove(this.oldestOf(peer)!);
     }
     while (this.byHash.size >= this.limits.maxCount || this.totalBytes + bytes > this.limits.maxBytes) {
@@ -68,6 +75,7 @@ export class OrphanPool {
     this.byHash.set(hashHex, { block, bytes, peer });
     this.totalBytes += bytes;
     this.bytesByPeer.set(peer, (this.bytesByPeer.get(peer) ?? 0) + bytes);
+    this.countByPeer.set(peer, (this.countByPeer.get(peer) ?? 0) + 1);
     let set = this.byParent.get(parent);
     if (set === undefined) {
       set = new Set();
@@ -90,6 +98,9 @@ export class OrphanPool {
     const left = (this.bytesByPeer.get(entry.peer) ?? 0) - entry.bytes;
     if (left > 0) this.bytesByPeer.set(entry.peer, left);
     else this.bytesByPeer.delete(entry.peer);
+    const count = (this.countByPeer.get(entry.peer) ?? 0) - 1;
+    if (count > 0) this.countByPeer.set(entry.peer, count);
+    else this.countByPeer.delete(entry.peer);
     const parent = toHex(entry.block.header.parentHash);
     const set = this.byParent.get(parent);
     set?.delete(hashHex);

@@ -47,15 +47,17 @@ export function verifyBodyRules(
   });
 }
 
-/** Verifies every tx signature not already in the cache; adds the verified ones. */
+/** Verifies every tx signature not already in the cache; adds the verified ones. Returns how many it checked. */
 export function verifyBlockSignatures(
   block: Block,
   ids: readonly Hash[],
   ctx: { rules: TxRules; sigCache: SignatureCache },
-): void {
+): number {
+  let checked = 0;
   block.txs.forEach((tx, i) => {
     const id = ids[i]!;
     if (ctx.sigCache.has(id, tx.signature)) return;
+    checked++;
     if (!isTxSignatureValid(tx, ctx.rules.genesisHash, id)) {
       throw new BlockError("BLOCK_BAD_TX", `tx ${i}: signature does not verify for this chain`, {
         index: i,
@@ -64,4 +66,5 @@ export function verifyBlockSignatures(
     }
     ctx.sigCache.add(id, tx.signature);
   });
+  return checked;
 }

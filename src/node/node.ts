@@ -169,7 +169,9 @@ export class ChainlabNode {
     const result = await this.chain.importBlock(block, {
       ...(source.peer !== undefined ? { peer: source.peer } : {}),
       ...(source.bytes !== undefined ? { bytes: source.bytes } : {}),
-      requested: source.kind === "sync" || source.kind === "ancestor",
+      // Only a range sync is held to a better-chain claim (and banned for a false one); an ancestor
+      // fetch follows an unrequested orphan, so it gets no pass on the low-work filter.
+      requested: source.kind === "sync",
     });
     if (result.status === "head" || result.status === "side") {
       for (const l of this.blockListeners) {

@@ -18,6 +18,12 @@ import type { ChainNames } from "./topics.ts";
 import { decodeTxBatch, MAX_TX_BATCH_BYTES, TxBatcher } from "./tx-batch.ts";
 
 /**
+ * Blocks a peer may send us that we IGNORE (orphans, light forks, blocks off our finalized chain)
+ * before it is throttled: honest peers send such blocks at about the rate blocks are made.
+ */
+const BLOCK_THROTTLE = { limit: 256, halfLifeMs: 60_000, throttleMs: 60_000, penalizeEvery: 4 };
+
+/**
  * The verdict on a block message, from the error's own blame: errors of our head, clock or storage
  * (senderAtFault false) IGNORE; anything not typed is our bug, never the peer's fault.
  */
@@ -52,12 +58,18 @@ export class ChainTopics {
   private readonly fromNetwork = new Set<string>();
   private readonly announced = new Set<string>();
   private readonly throttle: IgnoreThrottle;
+  private readonly blockThrottle: IgnoreThrottle;
   private receivingTx = false;
   private txBatcher: TxBatcher | undefined;
 
-  constructor(node: P2PNode, throttle = new IgnoreThrottle()) {
+  constructor(
+    node: P2PNode,
+    throttle = new IgnoreThrottle(),
+    blockThrottle = new IgnoreThrottle(BLOCK_THROTTLE),
+  ) {
     this.node = node;
     this.throttle = throttle;
+    this.blockThrottle = blockThrottle;
   }
 
   /** Imports `block` as coming from the network (not re-published by the relay). */
@@ -90,6 +102,9 @@ export class ChainTopics {
     }
     const hash = headerHash(block.header);
     if (this.node.chain.view.getMeta(hash) !== undefined) return ignore("duplicate");
+    const decision = this.blockThrottle.check(from);
+    if (decision === "penalize") return reject("BLOCK_IGNORE_FLOOD");
+    if (decision === "skip") return ignore("throttled");
     let result: ImportResult;
     try {
       result = await this.importFromNetwork(
@@ -98,7 +113,12 @@ export class ChainTopics {
         toHex(hash),
       );
     } catch (err) {
-      return blockVerdictOf(err);
+      const verdict = blockVerdictOf(err);
+      // A blameless refusal (a light fork, a block off our finalized chain, a full orphan share)
+      // costs the sender nothing in gossipsub: counted here, a flood of them is throttled, then
+      // penalized. Once is honest (its view differs); a stream is not.
+      if (verdict.verdict === "ignore") this.blockThrottle.record(from, 1);
+      return verdict;
     }
     switch (result.status) {
       case "head":
@@ -107,6 +127,9 @@ export class ChainTopics {
       case "duplicate":
         return ignore("duplicate");
       case "orphan":
+        // Honest peers send orphans only at the rate blocks are made (we are behind); a stream
+        // of them is a flood.
+        this.blockThrottle.record(from, 1);
         onOrphan(from, block, result);
         return ignore("orphan");
     }

@@ -39,8 +39,6 @@ export const ANCESTOR_WALK_LIMIT = 32;
 const RETRY_AFTER_REORG_MS = 500;
 /** Errors of a peer's blocks that are not its fault. */
 const NOT_PEER_FAULT = new Set([
-  "BLOCK_TIMESTAMP_IN_FUTURE",
-  "BLOCK_REORG_PAST_FINALITY",
   "P2P_TIMEOUT",
   "P2P_RATE_LIMITED",
   "P2P_STREAM_CLOSED",
@@ -155,7 +153,9 @@ export class SyncManager {
   private fail(peer: string, err: unknown, msg: string): void {
     const code = err instanceof ChainlabError ? err.code : "INTERNAL";
     this.retryLater(peer, this.d.cooldownMs);
-    if (err instanceof ChainlabError && !NOT_PEER_FAULT.has(code)) this.d.onBadPeer(peer, code);
+    // Errors carry their blame (our head, clock or storage are never the peer's fault).
+    if (err instanceof ChainlabError && err.senderAtFault && !NOT_PEER_FAULT.has(code))
+      this.d.onBadPeer(peer, code);
     this.d.log.debug({ peer, err: describeError(err) }, msg);
   }
 

@@ -243,6 +243,49 @@ describe("a valid block whose body a relayer altered", () => {
   });
 });
 
+describe("a block of 20,000 transfers from unfunded senders", () => {
+  const defer = cleanupAfterEach();
+
+  it("fails at its first tx on the state checks, with no signature verified, and is not stored", async () => {
+    const { chain } = await openChain(genesis, defer);
+    const mallory = actor("mallory");
+    const txs = Array.from({ length: 20_000 }, (_, nonce) =>
+      transfer(mallory, bob, chain.genesisHash, { nonce }),
+    );
+    const block = craftBlock(chain.engine, chain.view, chain.head(), { txs });
+    const before = { ...chain.counters };
+    const err = await chain.importBlock(block).catch((e: ChainlabError) => e);
+    expect([
+      (err as ChainlabError).code,
+      (err as ChainlabError).data,
+      chain.counters.signatureChecks - before.signatureChecks,
+      await chain.store.getBlock(headerHash(block.header)),
+    ]).toEqual(["BLOCK_BAD_TX", { index: 0, reason: "TX_INSUFFICIENT_FUNDS" }, 0, undefined]);
+  });
+});
+
+describe("errors of our own storage", () => {
+  const defer = cleanupAfterEach();
+
+  it("are STORAGE_CORRUPT, blame no sender and do not mark the block invalid", async () => {
+    const { chain } = await openChain(genesis, defer);
+    const [first] = await extend(chain, 2);
+    const other = await openChain(genesis, defer);
+    const [side] = await extend(other.chain, 1, [
+      [transfer(alice, bob, other.chain.genesisHash, { nonce: 0 })],
+    ]);
+    // Undo data the side block's execution needs (to revert the head) no longer decodes.
+    await chain.store.db.put(undoKey(chain.head().hash), Uint8Array.of(0xff));
+    const err = await chain.importBlock(side!).catch((e: ChainlabError) => e);
+    expect([
+      (err as ChainlabError).code,
+      (err as ChainlabError).senderAtFault,
+      chain.isKnownInvalid(headerHash(side!.header)),
+      toHex(first!.header.parentHash) === toHex(chain.genesisHash),
+    ]).toEqual(["STORAGE_CORRUPT", false, false, true]);
+  });
+});
+
 describe("a block from the future", () => {
   const defer = cleanupAfterEach();
 

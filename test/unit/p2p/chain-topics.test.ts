@@ -9,6 +9,7 @@ import { MempoolError } from "../../../src/mempool/index.ts";
 import { ChainTopics } from "../../../src/p2p/chain-topics.ts";
 import type { P2PNode } from "../../../src/p2p/node-port.ts";
 import { encodeTxBatch } from "../../../src/p2p/tx-batch.ts";
+import { StorageError } from "../../../src/storage/errors.ts";
 import { actor, transfer } from "../../helpers/fixtures.ts";
 
 const block: Block = {
@@ -100,6 +101,11 @@ describe("block topic verdicts", () => {
     [new ConsensusError("BLOCK_BAD_SEAL", "x"), "reject"],
     [new BlockError("BLOCK_BAD_STATE_ROOT", "x"), "reject"],
     [new ConsensusError("BLOCK_TIMESTAMP_IN_FUTURE", "x"), "ignore"],
+    [new ConsensusError("BLOCK_LOW_WORK_FORK", "x"), "ignore"],
+    [new ConsensusError("BLOCK_NOT_FINALIZED_DESCENDANT", "x"), "ignore"],
+    [new ConsensusError("BLOCK_BODY_MISMATCH", "x"), "reject"],
+    [new BlockError("BLOCK_ORPHAN_POOL_FULL", "x"), "ignore"],
+    [new StorageError("STORAGE_CORRUPT", "our own disk"), "ignore"],
   ] as const)("a typed import error %s is %s", async (err, verdict) => {
     const { node } = fakeNode({
       importBlock: () => {
@@ -108,6 +114,37 @@ describe("block topic verdicts", () => {
     });
     const v = await new ChainTopics(node).validateBlock(encodeBlock(block), "peer", () => {});
     expect(v).toEqual({ verdict, reason: err.code });
+  });
+
+  it("a stream of blameless refusals from one peer is throttled, then rejected", async () => {
+    const { node } = fakeNode({
+      importBlock: () => {
+        throw new ConsensusError("BLOCK_LOW_WORK_FORK", "x");
+      },
+    });
+    const topics = new ChainTopics(node);
+    const reasons: string[] = [];
+    for (let i = 0; i < 264; i++)
+      reasons.push((await topics.validateBlock(encodeBlock(block), "flooder", () => {})).reason);
+    const other = await topics.validateBlock(encodeBlock(block), "honest", () => {});
+    expect([
+      reasons.slice(0, 256).every((r) => r === "BLOCK_LOW_WORK_FORK"),
+      reasons.slice(256),
+      other.reason,
+    ]).toEqual([
+      true,
+      [
+        "throttled",
+        "throttled",
+        "throttled",
+        "BLOCK_IGNORE_FLOOD",
+        "throttled",
+        "throttled",
+        "throttled",
+        "BLOCK_IGNORE_FLOOD",
+      ],
+      "BLOCK_LOW_WORK_FORK",
+    ]);
   });
 
   it("garbage is rejected with its decode error", async () => {
