@@ -53,6 +53,10 @@ export class HeadSwitcher {
   private readonly engine: ConsensusEngine;
   private readonly tree: BlockTree;
   private sideCache: { hash: Uint8Array; headHash: Uint8Array; state: StateOverlay; acc: LtHash } | undefined;
+  /** The last side block's execution, materialized into sideCache only when its child needs it. */
+  private pendingSide:
+    | { exec: Execution; parent: { state: StateOverlay; acc: LtHash }; headHash: Uint8Array }
+    | undefined;
 
   constructor(store: ChainStore, engine: ConsensusEngine, tree: BlockTree, _log: Logger) {
     this.store = store;
@@ -86,6 +90,14 @@ export class HeadSwitcher {
     const head = this.tree.head();
     if (bytesEqual(parent.hash, head.hash))
       return { state: new StateOverlay(base.state), acc: base.acc.clone() };
+    const pending = this.pendingSide;
+    if (pending && bytesEqual(pending.exec.hash, parent.hash) && bytesEqual(pending.headHash, head.hash)) {
+      const state = new StateOverlay(pending.parent.state);
+      const acc = pending.parent.acc.clone();
+      this.applyTo(pending.exec, state, acc);
+      this.sideCache = { hash: pending.exec.hash, headHash: head.hash, state, acc };
+      this.pendingSide = undefined;
+    }
     const cached = this.sideCache;
     if (cached && bytesEqual(cached.headHash, head.hash) && bytesEqual(cached.hash, parent.hash)) {
       return { state: new StateOverlay(cached.state), acc: cached.acc.clone() };
@@ -109,12 +121,12 @@ export class HeadSwitcher {
     return { state, acc };
   }
 
-  /** Remembers the state after a side block, so its child executes without a replay. */
+  /**
+   * Remembers a block's execution, so a child of it that does not extend the head executes without
+   * a replay (built lazily: most blocks become the head and never need it).
+   */
   rememberSide(exec: Execution, parentState: { state: StateOverlay; acc: LtHash }): void {
-    const state = new StateOverlay(parentState.state);
-    const acc = parentState.acc.clone();
-    this.applyTo(exec, state, acc);
-    this.sideCache = { hash: exec.hash, headHash: this.tree.head().hash, state, acc };
+    this.pendingSide = { exec, parent: parentState, headHash: this.tree.head().hash };
   }
 
   /** Applies undo data from `head` down to `fork` onto `state` and `acc`. */
@@ -165,6 +177,10 @@ export class HeadSwitcher {
 
   private applyTo(exec: Execution, state: StateOverlay, acc: LtHash): void {
     updateLtHash(acc, exec.changes);
+    this.applyState(exec, state);
+  }
+
+  private applyState(exec: Execution, state: StateOverlay): void {
     for (const c of exec.changes) {
       if (c.value === undefined) state.delete(c.key);
       else state.put(c.key, c.value);
@@ -196,15 +212,23 @@ export class HeadSwitcher {
     for (const meta of branch) {
       const reuse = known !== undefined && bytesEqual(known.hash, meta.hash) ? known : undefined;
       const block = reuse?.block ?? (await this.loadBlock(meta));
-      const exec = reuse ?? this.execute(block, this.tree.getMeta(meta.header.parentHash)!, state, acc);
-      if (exec instanceof ChainlabError) {
-        throw new StorageError(
-          "STORAGE_CORRUPT",
-          `stored block ${toHex(meta.hash)} no longer executes: ${exec.message}`,
-        );
+      if (reuse !== undefined) {
+        // Executed on this very parent state at import: its commitment is known, its undo stored.
+        this.applyState(reuse, state);
+        acc.lanes.set(reuse.acc.lanes);
+      } else {
+        const exec = this.execute(block, this.tree.getMeta(meta.header.parentHash)!, state, acc);
+        if (exec instanceof ChainlabError) {
+          throw new StorageError(
+            "STORAGE_CORRUPT",
+            `stored block ${toHex(meta.hash)} no longer executes: ${exec.message}`,
+          );
+        }
+        this.applyTo(exec, state, acc);
+        // Data dirs from before the engine seam stored some side blocks without undo data.
+        batch.putUndo(meta.hash, encodeUndo(exec.changes));
       }
-      this.applyTo(exec, state, acc);
-      batch.putUndo(meta.hash, encodeUndo(exec.changes)).putCanonical(meta.header.height, meta.hash);
+      batch.putCanonical(meta.header.height, meta.hash);
       block.txs.forEach((tx, i) => {
         batch.putTxIndex(txId(tx), meta.hash, i);
       });
@@ -214,6 +238,7 @@ export class HeadSwitcher {
     batch.putStateChanges(netChanges).putHead(target.hash, acc.toBytes());
     await batch.write();
     this.sideCache = undefined;
+    this.pendingSide = undefined;
     return { netChanges, acc, connected, disconnected, forkHeight: fork.header.height, branch };
   }
 }
