@@ -200,16 +200,3 @@ export async function link(a: TestPeer, b: TestPeer): Promise<void> {
   await b.p2p.connect(a.p2p.multiaddrs()[0]!);
   await wait;
 }
-
-/** Resolves with the reason once `p` bans `peerId`; rejects after `timeoutMs`. */
-export function bannedBy(p: TestPeer, peerId: string, timeoutMs = 30_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${p.name} did not ban ${peerId}`)), timeoutMs);
-    const off = p.p2p.on("peer:banned", (e) => {
-      if (e.peer !== peerId) return;
-      clearTimeout(timer);
-      off();
-      resolve(e.reason);
-    });
-  });
-}

@@ -15,22 +15,11 @@ import {
   waitFor,
   waitForHeads,
 } from "./harness.ts";
+import { bannedBy } from "./hostile-kit.ts";
 import { type HostilePeer, startHostile } from "./hostile-peer.ts";
 
 const alice = actor("alice");
 const bob = actor("bob");
-
-function bannedBy(p: TestPeer, peerId: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${p.name} did not ban ${peerId}`)), 20_000);
-    const off = p.p2p.on("peer:banned", (e) => {
-      if (e.peer !== peerId) return;
-      clearTimeout(timer);
-      off();
-      resolve(e.reason);
-    });
-  });
-}
 
 /** A block on `base`'s head whose header hash misses the easy target (about 1 in 2 nonces). */
 function badSealBlock(base: TestPeer): Block {

@@ -10,7 +10,8 @@ import { localStatus } from "../../../src/p2p/protocols.ts";
 import { encodeTxBatch, MAX_TX_BATCH } from "../../../src/p2p/tx-batch.ts";
 import { type Actor, actor, easyGenesis, transfer } from "../../helpers/fixtures.ts";
 import { mulberry32 } from "../../helpers/prng.ts";
-import { bannedBy, Harness, link, type TestPeer, waitFor } from "./harness.ts";
+import { Harness, link, type TestPeer, waitFor } from "./harness.ts";
+import { bannedBy } from "./hostile-kit.ts";
 import { type HostilePeer, startHostile } from "./hostile-peer.ts";
 
 const alice = actor("alice");
@@ -94,7 +95,7 @@ describe("tx floods from a hostile peer", { timeout: 90_000 }, () => {
     const bait = transfer(mallory, alice, genesisHash, { nonce: 0 });
     const first = [encodeTx(bait), ...unfunded.slice(0, MAX_TX_BATCH - 1)];
     const second = unfunded.slice(MAX_TX_BATCH - 1, 2 * MAX_TX_BATCH - 1);
-    const ban = bannedBy(victim, attacker.peerId);
+    const ban = bannedBy(victim, attacker.peerId, 30_000);
 
     const seen = rejected(victim, first.length - 1 + second.length);
     const baitRelayed = pooled(honest, [bait]);
