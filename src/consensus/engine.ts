@@ -153,6 +153,13 @@ export interface EngineTopic {
   validate(data: Uint8Array, from: string): Promise<"accept" | "ignore"> | "accept" | "ignore";
 }
 
+/** A gauge an engine exports on /metrics (named `chainlab_...`), read once a second. */
+export interface EngineMetric {
+  name: string;
+  help: string;
+  value: number;
+}
+
 /** A consensus engine. Implementations: consensus/pow, consensus/pos. */
 export interface ConsensusEngine {
   readonly type: string;
@@ -199,6 +206,8 @@ export interface ConsensusEngine {
   stop(): Promise<void>;
   /** What `consensus_status` reports. */
   status(view: ChainView, forkChoice: ForkChoice): Record<string, unknown>;
+  /** The engine's own gauges for /metrics (PoW: hashrate). */
+  metrics(): EngineMetric[];
   /** The engine fields of a header in readable form (for RPC and the CLI). */
   describeFields(header: Header): Record<string, unknown>;
   /** The engine metadata of a block in readable form (PoW: { cumulativeWork }). */

@@ -171,8 +171,7 @@ export async function startDaemon(
     if (net) metrics.peers.set(net.peerCount());
     const peerTimer = setInterval(() => {
       if (net) metrics.peers.set(net.peerCount());
-      const stats = node.engine.status(node.chain.view, node.chain.forkChoice);
-      if (typeof stats.hashrate === "number") metrics.hashrate.set(stats.hashrate);
+      setEngineMetrics(node, metrics);
       metrics.mempoolSize.set(node.mempool.size);
     }, 1000);
     peerTimer.unref();
@@ -187,7 +186,13 @@ export async function startDaemon(
   }
 }
 
+/** The engine's own gauges (PoW: hashrate), behind the seam. */
+function setEngineMetrics(node: ChainlabNode, metrics: NodeMetrics): void {
+  for (const m of node.engine.metrics()) metrics.engineGauge(m.name, m.help).set(m.value);
+}
+
 function wireMetrics(node: ChainlabNode, metrics: NodeMetrics): void {
+  setEngineMetrics(node, metrics);
   metrics.headHeight.set(node.chain.head().header.height);
   node.chain.onHeadChange((c) => {
     metrics.headHeight.set(c.head.header.height);

@@ -14,7 +14,8 @@ export interface NodeMetrics {
   reorgs: Counter;
   reorgDepth: Histogram;
   rejectedTxs: Counter<"reason">;
-  hashrate: Gauge;
+  /** A gauge the consensus engine exports, created on first use (names start with `chainlab_`). */
+  engineGauge(name: string, help: string): Gauge;
   rpcRequests: Counter<"method" | "status">;
   rpcDuration: Histogram<"method">;
   authFailures: Counter<"reason">;
@@ -31,6 +32,7 @@ export interface NodeMetricsOptions {
 export function createNodeMetrics(options: NodeMetricsOptions = {}): NodeMetrics {
   const registry = new Registry();
   const registers = [registry];
+  const engineGauges = new Map<string, Gauge>();
   if (options.defaultMetrics ?? true) addDefaultMetrics(registry);
   return {
     registry,
@@ -67,11 +69,16 @@ export function createNodeMetrics(options: NodeMetricsOptions = {}): NodeMetrics
       labelNames: ["reason"],
       registers,
     }),
-    hashrate: new Gauge({
-      name: "chainlab_hashrate_hashes_per_second",
-      help: "Local proof-of-work hashrate.",
-      registers,
-    }),
+    engineGauge: (name, help) => {
+      let g = engineGauges.get(name);
+      if (g === undefined) {
+        if (!/^chainlab_[a-z0-9_]+$/.test(name))
+          throw new RangeError(`engine metric ${name} must be chainlab_[a-z0-9_]+`);
+        g = new Gauge({ name, help, registers });
+        engineGauges.set(name, g);
+      }
+      return g;
+    },
     rpcRequests: new Counter({
       name: "chainlab_rpc_requests_total",
       help: "JSON-RPC calls, by method and outcome.",

@@ -229,6 +229,10 @@ export class StandInEngine implements ConsensusEngine {
     return { score: this.score(header) };
   }
 
+  metrics(): [] {
+    return [];
+  }
+
   describeMeta(meta: BlockMeta): Record<string, unknown> {
     return { cumulativeScore: readU32(meta.engineMeta) };
   }

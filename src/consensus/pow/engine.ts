@@ -16,6 +16,7 @@ import {
   type ChainView,
   type ConsensusEngine,
   ConsensusError,
+  type EngineMetric,
   type EngineTopic,
   type ForkChoice,
   type ForkChoiceRestore,
@@ -248,6 +249,17 @@ export class PowEngine implements ConsensusEngine {
       nonce: f.nonce,
       work: workForTarget(compactToTarget(f.bits) ?? 0n).toString(),
     };
+  }
+
+  metrics(): EngineMetric[] {
+    const stats = this.producer?.running ? this.producer.stats() : { hashrate: 0 };
+    return [
+      {
+        name: "chainlab_hashrate_hashes_per_second",
+        help: "Local proof-of-work hashrate.",
+        value: typeof stats.hashrate === "number" ? stats.hashrate : 0,
+      },
+    ];
   }
 
   describeMeta(meta: BlockMeta): Record<string, unknown> {

@@ -13,7 +13,7 @@ async function populated(): Promise<string> {
   m.reorgDepth.observe(2);
   m.reorgDepth.observe(9);
   m.rejectedTxs.inc({ reason: "TX_NONCE_TOO_LOW" });
-  m.hashrate.set(1.5e6);
+  m.engineGauge("chainlab_hashrate_hashes_per_second", "Local proof-of-work hashrate.").set(1.5e6);
   m.rpcRequests.inc({ method: "chain_getHead", status: "ok" });
   m.rpcRequests.inc({ method: "none", status: "AUTH_BAD_SIGNATURE" });
   m.rpcDuration.observe({ method: "chain_getHead" }, 0.002);
