@@ -13,6 +13,7 @@ import { toHex } from "../../../src/core/hash.ts";
 import { signTx, TxKind } from "../../../src/core/tx.ts";
 import type { ChainlabNode } from "../../../src/node/node.ts";
 import { localStatus } from "../../../src/p2p/protocols.ts";
+import { craftBlock } from "../../helpers/chain.ts";
 import { actor, easyGenesis, transfer } from "../../helpers/fixtures.ts";
 import { link, mineBlock, sealBlock, type TestPeer, waitForHeads } from "./harness.ts";
 import { bannedBy, hostileTestbed, penalizedBy } from "./hostile-kit.ts";
@@ -169,6 +170,34 @@ describe("the block path against a scripted attacker", { timeout: 120_000 }, () 
       (stats.rejections.BLOCK_IGNORE_FLOOD ?? 0) >= 1,
       victim.node.chain.head().header.height,
     ]).toEqual([0, 0, 0, true, true, true, 720]);
+  });
+
+  it("a 20,000-tx block from unfunded senders is refused at its first tx, with no signature checked, and not relayed", async () => {
+    const g = easyGenesis([alice]);
+    const victim = await bed.h.start("victim", g);
+    const watcher = await bed.h.start("watcher", g);
+    await link(victim, watcher);
+    const attacker = await bed.hostile(victim.p2p.names, localStatus(victim.node));
+    await attacker.dial(victim.p2p.multiaddrs()[0]!);
+    await attacker.subscribed(victim.p2p.peerId, victim.p2p.names.blocksTopic);
+    const mallory = actor("mallory");
+    const gh = victim.node.chain.genesisHash;
+    const txs = Array.from({ length: 20_000 }, (_, nonce) => transfer(mallory, bob, gh, { nonce }));
+    const { chain } = victim.node;
+    const block = craftBlock(chain.engine, chain.view, chain.head(), { txs });
+    const checksBefore = chain.counters.signatureChecks;
+    const watcherBefore = watcher.p2p.stats().messagesIn[watcher.p2p.names.blocksTopic] ?? 0;
+    const penalized = penalizedBy(victim, attacker.peerId);
+    await attacker.publish(victim.p2p.names.blocksTopic, encodeBlock(block));
+    expect((await penalized).reason).toBe("BLOCK_BAD_TX");
+    // A block the victim mines afterwards reaches the watcher: only the refused one did not.
+    const own = await mineBlock(victim.node);
+    await waitForHeads([watcher], toHex(headerHash(own.header)));
+    expect([
+      chain.counters.signatureChecks - checksBefore,
+      (watcher.p2p.stats().messagesIn[watcher.p2p.names.blocksTopic] ?? 0) - watcherBefore,
+      chain.isKnownInvalid(headerHash(block.header)),
+    ]).toEqual([0, 1, true]);
   });
 
   it("600 invalid-seal orphans of about 3 MiB are refused before pooling, keep memory bounded and get the sender banned", async () => {
