@@ -45,6 +45,7 @@ function tomlConfig(miner: { coinbase: string; hashrate: number } | undefined): 
     "port = 0",
     "rate_limit = 100000",
     "rate_burst = 200000",
+    "max_connections = 1024",
     "",
     "[p2p]",
     'listen = ["/ip4/127.0.0.1/tcp/0"]',

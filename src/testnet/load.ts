@@ -57,6 +57,9 @@ function percentile(sorted: number[], p: number): number | null {
 }
 
 /** Runs transfer load against a testnet and returns the report. */
+/** Most account_get requests in flight while the load reads the senders' nonces. */
+const NONCE_FETCH_CONCURRENCY = 32;
+
 export async function runLoad(net: Testnet, o: LoadOptions): Promise<LoadReport> {
   if (!(o.tps > 0) || !(o.durationSeconds > 0))
     throw new TestnetError("TESTNET_BAD_OPTIONS", "--tps and --duration must be positive");
@@ -70,13 +73,19 @@ export async function runLoad(net: Testnet, o: LoadOptions): Promise<LoadReport>
   const clients = await Promise.all(live.map((i) => net.client(i)));
   const info = await clients[0]!.call<{ chainId: number; genesisHash: string }>("node_info");
   const genesisHash = hashFromHex(info.genesisHash);
-  const nonces = await Promise.all(
-    keys.map(
-      async (k) =>
-        (await clients[0]!.call<{ pendingNonce: number }>("account_get", { address: k.address }))
-          .pendingNonce,
-    ),
-  );
+  // A bounded number of requests in flight: the node caps its RPC connections (rpc.max_connections).
+  const nonces: number[] = [];
+  for (let i = 0; i < keys.length; i += NONCE_FETCH_CONCURRENCY) {
+    const chunk = keys.slice(i, i + NONCE_FETCH_CONCURRENCY);
+    const got = await Promise.all(
+      chunk.map(
+        async (k) =>
+          (await clients[0]!.call<{ pendingNonce: number }>("account_get", { address: k.address }))
+            .pendingNonce,
+      ),
+    );
+    nonces.push(...got);
+  }
   const recipients = keys.map((_, i) => decodeAddress(keys[(i + 1) % keys.length]!.address));
 
   const submittedAt = new Map<string, number>();
