@@ -14,6 +14,7 @@ const SRC = resolve(dirname(fileURLToPath(import.meta.url)), "../../src");
 const RANK: Record<string, number> = {
   cli: 9,
   experiments: 9,
+  dashboard: 9,
   testnet: 8,
   node: 7,
   rpc: 6,
