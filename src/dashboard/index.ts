@@ -10,5 +10,6 @@ export { type BlockInfo, BlockStore, type Reorg } from "./block-store.ts";
 export { type ControlRequest, Controls, DashboardError, parseControl } from "./controls.ts";
 export { allowedHosts, checkControl, checkOrigin } from "./guard.ts";
 export { type NodeRow, Poller, type PollerOptions } from "./poller.ts";
+export { type ServeOptions, serveDashboard } from "./serve.ts";
 export { type Dashboard, type DashboardOptions, startDashboard } from "./server.ts";
 export { buildView, type DashboardView } from "./view.ts";
