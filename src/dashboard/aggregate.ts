@@ -131,7 +131,8 @@ export interface Propagation {
 export function propagation(store: BlockStore, limit: number): Propagation[] {
   const out: Propagation[] = [];
   for (const b of store.all()) {
-    if (b.seen.size < 2) continue;
+    // A block some node had before we looked has no known first appearance.
+    if (b.seen.size < 2 || b.held.size > 0) continue;
     let first = "";
     let t0 = Number.POSITIVE_INFINITY;
     for (const [node, t] of b.seen) if (t < t0) [first, t0] = [node, t];

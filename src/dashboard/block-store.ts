@@ -20,6 +20,8 @@ export interface BlockInfo {
 export interface StoredBlock extends BlockInfo {
   /** node name -> poll time (ms) at which that node first had this block. */
   seen: Map<string, number>;
+  /** Nodes that had this block before the dashboard looked (no sighting time). */
+  held: Set<string>;
 }
 
 /** A reorg seen on one node. */
@@ -79,7 +81,7 @@ export class BlockStore {
   /** Adds a block (a known one is left as it is). */
   add(b: BlockInfo): void {
     if (this.blocks.has(b.hash)) return;
-    this.blocks.set(b.hash, { ...b, seen: new Map() });
+    this.blocks.set(b.hash, { ...b, seen: new Map(), held: new Set() });
     if (b.height > this.maxHeight) {
       this.maxHeight = b.height;
       this.prune();
@@ -108,18 +110,18 @@ export class BlockStore {
 
   /**
    * Records that `node` has head `hash` at poll time `at` (the block must be stored). Marks the
-   * sightings of the head and of its ancestors the node did not have yet, unless `quiet` (a node's
-   * first poll, or its first after being down: it had those blocks before we looked). Returns the
+   * sightings of the head and of its ancestors the node did not have yet; when `quiet` (a node's
+   * first poll, or its first after being down) marks them held instead: it had them before we
+   * looked, so they carry no sighting time. Returns the
    * reorg if the new head does not descend from the previous one.
    */
   observeHead(node: string, hash: string, at: number, quiet = false): Reorg | undefined {
     const prev = this.heads.get(node);
     this.heads.set(node, hash);
-    if (!quiet) {
-      for (const b of this.ancestry(hash)) {
-        if (b.seen.has(node)) break;
-        b.seen.set(node, at);
-      }
+    for (const b of this.ancestry(hash)) {
+      if (b.seen.has(node) || b.held.has(node)) break;
+      if (quiet) b.held.add(node);
+      else b.seen.set(node, at);
     }
     if (prev === undefined || prev === hash || this.descends(hash, prev)) return undefined;
     const reorg = this.findReorg(node, prev, hash, at);
@@ -138,10 +140,10 @@ export class BlockStore {
     if (fromBlock === undefined || toBlock === undefined) return undefined;
     for (const b of this.ancestry(to)) {
       if (oldChain.has(b.hash)) {
-        const depth = fromBlock.height - b.height;
-        // A head that moved back onto its own chain (rare: a restart on an older head) is no reorg.
-        if (depth === 0) return undefined;
-        return { node, at, depth, added: toBlock.height - b.height, forkHeight: b.height, from, to };
+        const added = toBlock.height - b.height;
+        // A head that moved back down its own chain (a restart on an older head) is no reorg.
+        if (added === 0) return undefined;
+        return { node, at, depth: fromBlock.height - b.height, added, forkHeight: b.height, from, to };
       }
     }
     return undefined;

@@ -115,6 +115,6 @@ export async function fetchMissing(client: RpcClient, store: BlockStore, head: B
     const parent = store.get(cursor.parentHash);
     if (parent === undefined || parent.height < head.height - backfill) return;
     cursor = parent;
-    if (cursor.seen.size > 0) return;
+    if (cursor.seen.size > 0 || cursor.held.size > 0) return;
   }
 }
