@@ -73,12 +73,12 @@ describe.skipIf(!HAVE_CHROMIUM)(title, { timeout: 60_000 }, () => {
     await page.waitForSelector("#mode.control");
 
     // Both nodes up, on the same head hash.
-    await page.waitForFunction(() => {
+    await page.waitForFunction(`(() => {
       const rows = [...document.querySelectorAll("#nodes tbody tr")];
       const hashes = rows.map((r) => r.querySelector('[data-col="head"]')?.getAttribute("data-hash"));
       const states = rows.map((r) => r.querySelector('[data-col="state"]')?.textContent);
-      return rows.length === 2 && hashes[0] && hashes[0] === hashes[1] && states.every((s) => s === "up");
-    });
+      return rows.length === 2 && !!hashes[0] && hashes[0] === hashes[1] && states.every((s) => s === "up");
+    })()`);
     expect(
       await page
         .locator("#nodes tbody tr")
