@@ -58,7 +58,12 @@ export function forkTreeChart(blocks) {
     if (b.nodes.length > 0) {
       const label = el(
         "text",
-        { class: "tip-label", x, y: y + 22, "text-anchor": "middle" },
+        // The newest column's label ends at its block, so it stays inside the drawing.
+        {
+          class: "tip-label",
+          y: y + 22,
+          ...(b.height === hi ? { x: x + 12, "text-anchor": "end" } : { x, "text-anchor": "middle" }),
+        },
         s,
         b.nodes.map(short).join(" "),
       );
