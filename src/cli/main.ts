@@ -5,6 +5,7 @@
 import { Command, CommanderError } from "commander";
 import { registerApiKey } from "./commands/apikey.ts";
 import { registerChain } from "./commands/chain.ts";
+import { registerDashboard } from "./commands/dashboard.ts";
 import { registerDev } from "./commands/dev.ts";
 import { registerGenesis } from "./commands/genesis.ts";
 import { registerKeys } from "./commands/keys.ts";
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerRpc(program);
   registerApiKey(program);
   registerTestnet(program);
+  registerDashboard(program);
   registerDev(program);
   for (const c of program.commands) c.exitOverride();
   return program;

@@ -2,6 +2,7 @@
 
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
+import { type Dashboard, serveDashboard } from "../../dashboard/index.ts";
 import { findNode, isAlive, type NodeEntry, type NodeStatus, runLoad, Testnet } from "../../testnet/index.ts";
 import { CliError } from "../errors.ts";
 import { printJson } from "../output.ts";
@@ -46,7 +47,7 @@ function parseGroups(spec: string, count: number): number[][] {
   return groups;
 }
 
-async function liveView(net: Testnet): Promise<void> {
+async function liveView(net: Testnet, dashboard?: Dashboard): Promise<void> {
   const last = new Map<string, { at: number; txs: number }>();
   let stopping = false;
   const stop = new Promise<void>((resolve) => {
@@ -70,11 +71,13 @@ async function liveView(net: Testnet): Promise<void> {
         rates.set(s.name, Math.max(0, ((s.txsIncluded - prev.txs) * 1000) / (now - prev.at)));
       if (s.txsIncluded !== undefined) last.set(s.name, { at: now, txs: s.txsIncluded });
     }
-    const text = `${new Date().toISOString()}  testnet ${net.dir}  (Ctrl-C stops every node)\n${statusTable(st, rates)}\n`;
+    const board = dashboard ? `dashboard: ${dashboard.controlUrl}\n` : "";
+    const text = `${new Date().toISOString()}  testnet ${net.dir}  (Ctrl-C stops every node)\n${board}${statusTable(st, rates)}\n`;
     process.stdout.write(tty ? `\x1b[H\x1b[2J${text}` : text);
     await Promise.race([stop, new Promise((r) => setTimeout(r, 1000))]);
   }
   process.stdout.write("stopping the testnet ...\n");
+  await dashboard?.stop();
   await net.stop();
   process.stdout.write("all nodes stopped\n");
 }
@@ -110,6 +113,8 @@ export function registerTestnet(program: Command): void {
     .option("--detach", "start the nodes and return")
     .option("--fresh", "delete an existing testnet in --dir first")
     .option("--json", "print the manifest as JSON (with --detach)")
+    .option("--no-dashboard", "do not serve the browser dashboard")
+    .option("--dashboard-port <port>", "port of the dashboard on 127.0.0.1 (default: a free port)")
     .action(async (o) => {
       if (o.consensus !== "pow")
         throw new CliError(`--consensus ${o.consensus} is not available yet (supported: pow)`);
@@ -132,11 +137,26 @@ export function registerTestnet(program: Command): void {
       });
       if (o.detach) {
         if (o.json) printJson(net.manifest);
-        else printUp(net);
+        else {
+          printUp(net);
+          process.stdout.write(`dashboard:  npx chainlab dashboard --dir ${net.dir}\n`);
+        }
         return;
       }
+      let dashboard: Dashboard | undefined;
+      if (o.dashboard !== false) {
+        const port =
+          o.dashboardPort !== undefined ? parseInteger(o.dashboardPort, "dashboard-port", 0, 65535) : 0;
+        try {
+          dashboard = await serveDashboard({ testnet: net, port });
+        } catch (err) {
+          await net.stop();
+          throw err;
+        }
+      }
       printUp(net);
-      await liveView(net);
+      if (dashboard) process.stdout.write(`dashboard:  ${dashboard.controlUrl}\n\n`);
+      await liveView(net, dashboard);
     });
 
   t.command("status")
