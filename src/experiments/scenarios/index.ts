@@ -1,0 +1,18 @@
+/** The built-in scenarios, by name. */
+import { ExperimentError } from "../errors.ts";
+import type { Scenario } from "../scenario.ts";
+
+/** Every built-in scenario. */
+export const builtinScenarios: readonly Scenario[] = [];
+
+/** A built-in scenario by name; EXPERIMENT_UNKNOWN_SCENARIO otherwise. */
+export function findScenario(name: string): Scenario {
+  const s = builtinScenarios.find((x) => x.name === name);
+  if (s === undefined) {
+    throw new ExperimentError(
+      "EXPERIMENT_UNKNOWN_SCENARIO",
+      `unknown scenario "${name.slice(0, 40)}" (known: ${builtinScenarios.map((x) => x.name).join(", ") || "none"}; see "chainlab attack list")`,
+    );
+  }
+  return s;
+}
