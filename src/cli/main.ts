@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { registerApiKey } from "./commands/apikey.ts";
+import { registerAttack } from "./commands/attack.ts";
 import { registerChain } from "./commands/chain.ts";
 import { registerDev } from "./commands/dev.ts";
 import { registerGenesis } from "./commands/genesis.ts";
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerApiKey(program);
   registerTestnet(program);
   registerDev(program);
+  registerAttack(program);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

@@ -12,7 +12,7 @@ const SRC = resolve(dirname(fileURLToPath(import.meta.url)), "../../src");
 
 /** Layer rank: a module may import only modules of a lower or equal rank (equal = same folder). */
 const RANK: Record<string, number> = {
-  cli: 9,
+  cli: 10,
   experiments: 9,
   testnet: 8,
   node: 7,
