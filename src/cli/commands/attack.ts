@@ -138,7 +138,9 @@ export function registerAttack(program: Command): void {
       )
       .argument("<file>", "scenario file (.ts or .js)")
       .option("--param <k=v>", "a scenario parameter (repeatable)", collect),
-  ).action(async (file: string, o: CommonOptions) => {
+  ).action(async (file: string, _o: CommonOptions, cmd: Command) => {
+    // --trials, --seed, --quick, --out and --json may be taken by the parent command too.
+    const o = cmd.optsWithGlobals<CommonOptions>();
     const scenario = await loadScenarioFile(file);
     await runAndPrint(scenario, o, parseAssignments(o.param ?? []));
   });
