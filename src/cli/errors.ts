@@ -15,6 +15,8 @@ export function exitCodeOf(err: unknown): number {
   if (err.code === "CLI_BAD_ARGUMENT" || err.code.startsWith("GENESIS_") || err.code === "BAD_ADDRESS")
     return 2;
   if (err.code.startsWith("KEYSTORE_") || err.code.startsWith("CONFIG_")) return 2;
+  if (["EXPERIMENT_BAD_PARAM", "EXPERIMENT_UNKNOWN_SCENARIO", "EXPERIMENT_BAD_FILE"].includes(err.code))
+    return 2;
   return 1;
 }
 

@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { registerApiKey } from "./commands/apikey.ts";
+import { registerAttack } from "./commands/attack.ts";
 import { registerChain } from "./commands/chain.ts";
 import { registerDashboard } from "./commands/dashboard.ts";
 import { registerDev } from "./commands/dev.ts";
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerTestnet(program);
   registerDashboard(program);
   registerDev(program);
+  registerAttack(program);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

@@ -30,6 +30,8 @@ export interface GenerateOptions {
   chainId?: number;
   /** Balance of each prefunded account. */
   balance?: bigint;
+  /** Difficulty half-life; a very long one fixes the difficulty (attack experiments). */
+  halfLifeSeconds?: number;
 }
 
 /** Test-grade scrypt cost for testnet keystores (fast to open; not for real funds). */
@@ -78,6 +80,7 @@ export function testnetGenesis(o: GenerateOptions, alloc: Record<string, bigint>
   const params = genesisParams(o.consensus, {
     blockTimeMs: Math.round(o.blockTimeSeconds * 1000),
     expectedHashesPerBlock: totalHashrate * o.blockTimeSeconds,
+    ...(o.halfLifeSeconds !== undefined ? { halfLifeMs: Math.round(o.halfLifeSeconds * 1000) } : {}),
   });
   return {
     chainId: o.chainId ?? 31337,

@@ -109,6 +109,7 @@ export class Testnet {
         blockTimeSeconds: o.blockTimeSeconds ?? 1,
         hashratePerMiner: o.hashratePerMiner ?? 100_000,
         ...(o.chainId !== undefined ? { chainId: o.chainId } : {}),
+        ...(o.halfLifeSeconds !== undefined ? { halfLifeSeconds: o.halfLifeSeconds } : {}),
       });
     }
     const net = new Testnet(dir, manifest, progress);

@@ -101,6 +101,8 @@ export interface PowGenesisOptions {
   /** Expected hashes per block at genesis (the initial difficulty). */
   expectedHashesPerBlock?: number;
   blockReward?: bigint;
+  /** ASERT half-life; a very long one keeps the difficulty fixed (attack experiments). */
+  halfLifeMs?: number;
 }
 
 /** The genesis.consensus.params of a new PoW chain. */
@@ -110,5 +112,6 @@ export function powGenesisParams(o: PowGenesisOptions): Record<string, Json> {
     params.initialBits = targetToCompact(targetForHashes(o.expectedHashesPerBlock));
   }
   if (o.blockReward !== undefined) params.blockReward = o.blockReward;
+  if (o.halfLifeMs !== undefined) params.halfLifeMs = o.halfLifeMs;
   return powParamsToJson(params);
 }

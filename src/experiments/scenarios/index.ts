@@ -1,9 +1,10 @@
 /** The built-in scenarios, by name. */
 import { ExperimentError } from "../errors.ts";
 import type { Scenario } from "../scenario.ts";
+import doubleSpend from "./double-spend.ts";
 
 /** Every built-in scenario. */
-export const builtinScenarios: readonly Scenario[] = [];
+export const builtinScenarios: readonly Scenario[] = [doubleSpend];
 
 /** A built-in scenario by name; EXPERIMENT_UNKNOWN_SCENARIO otherwise. */
 export function findScenario(name: string): Scenario {

@@ -2,7 +2,12 @@
  * experiments/stats/: pure statistics and closed forms (no I/O): Wilson intervals, a sweep's
  * goodness of fit, Nakamoto's double-spend probability and Eyal–Sirer's selfish-mining revenue.
  */
-export { catchUpProbability, nakamotoSuccess, truncatedNakamotoSuccess } from "./nakamoto.ts";
+export {
+  catchUpProbability,
+  exactDoubleSpendSuccess,
+  nakamotoSuccess,
+  truncatedNakamotoSuccess,
+} from "./nakamoto.ts";
 export { selfishRevenue, selfishThreshold } from "./selfish.ts";
 export {
   chiSquareSurvival,

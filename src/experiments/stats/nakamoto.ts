@@ -51,3 +51,24 @@ export function truncatedNakamotoSuccess(q: number, z: number, giveUp: number): 
   for (let k = 0; k <= z; k++) fail += poissonPmf(k, lambda) * (1 - catchUpProbability(q, z - k, giveUp));
   return Math.min(1, Math.max(0, 1 - fail));
 }
+
+/**
+ * The exact success probability of the race the double-spend scenario runs: the attacker has
+ * one block pre-mined, k (negative binomial: attacker blocks before the z-th honest block,
+ * C(z+k-1, k) p^z q^k) when the merchant sees z confirmations, then the two-barrier catch-up.
+ * Nakamoto's formula replaces the negative binomial by a Poisson of the same mean.
+ */
+export function exactDoubleSpendSuccess(q: number, z: number, giveUp = Number.POSITIVE_INFINITY): number {
+  checkQ(q);
+  if (!Number.isInteger(z) || z < 0) throw new RangeError(`z must be an integer >= 0, got ${z}`);
+  const p = 1 - q;
+  let pk = p ** z; // k = 0
+  let below = 0;
+  let success = 0;
+  for (let k = 0; k < z; k++) {
+    below += pk;
+    success += pk * catchUpProbability(q, z - k, giveUp);
+    pk *= ((z + k) / (k + 1)) * q;
+  }
+  return Math.min(1, Math.max(0, success + (1 - below)));
+}

@@ -1,0 +1,63 @@
+/** Reading nodes through their RPC: heads, who mined a range of blocks, waiting for a condition. */
+import type { RpcClient } from "../../rpc/index.ts";
+import { ExperimentError } from "../errors.ts";
+
+/** A node's head. */
+export interface Head {
+  height: number;
+  hash: string;
+}
+
+/** The head of the node behind `c`. */
+export async function readHead(c: RpcClient): Promise<Head> {
+  const h = await c.call<{ height: number; hash: string }>("chain_getHead");
+  return { height: h.height, hash: h.hash };
+}
+
+/**
+ * Polls `probe` every `pollMs` until it returns a value other than undefined; the RPC has no
+ * subscriptions, so polling the node is the only way to see its state change.
+ */
+export async function pollUntil<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs: number,
+  pollMs = 10,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) {
+      throw new ExperimentError("EXPERIMENT_FAILED", `timed out after ${timeoutMs} ms waiting for ${what}`);
+    }
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
+
+/** Waits until every client reports the same head hash (agreement means equal hashes). */
+export async function waitForSameHead(clients: readonly RpcClient[], timeoutMs: number): Promise<Head> {
+  return pollUntil(
+    "the nodes to agree on one head",
+    async () => {
+      const heads = await Promise.all(clients.map(readHead));
+      return heads.every((h) => h.hash === heads[0]!.hash) ? heads[0] : undefined;
+    },
+    timeoutMs,
+  );
+}
+
+/** The beneficiary of each canonical block in (from, to] on the node behind `c`. */
+export async function blockAuthors(c: RpcClient, from: number, to: number): Promise<string[]> {
+  if (to <= from) return [];
+  const calls = [];
+  for (let h = from + 1; h <= to; h++)
+    calls.push({ method: "chain_getBlockByHeight", params: { height: h } });
+  const blocks = await c.batch(calls);
+  return blocks.map((b, i) => {
+    if (b instanceof Error || b === null) {
+      throw new ExperimentError("EXPERIMENT_FAILED", `block ${from + 1 + i} is missing on the node`);
+    }
+    return (b as { beneficiary: string }).beneficiary;
+  });
+}
