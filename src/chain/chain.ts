@@ -134,7 +134,7 @@ export class Chain {
       minFee: deps.genesis.minFee,
       engineKinds: deps.engine.txKinds,
     };
-    this.switcher = new HeadSwitcher(this.store, this.engine, this.tree, this.log);
+    this.switcher = new HeadSwitcher(this.store, this.engine, this.tree);
     this.forkChoice = deps.engine.createForkChoice(tree, { head: tree.head(), blocks: stored });
     this.lastFinalized = this.forkChoice.finalized();
   }
@@ -343,7 +343,7 @@ export class Chain {
   onEngineMessage(message: unknown): Promise<void> {
     return this.enqueue(async () => {
       this.forkChoice.onMessage(message);
-      await this.updateHeadNow();
+      await this.setHeadFromForkChoice(undefined);
     });
   }
 
@@ -351,13 +351,15 @@ export class Chain {
   tick(now: number = this.now()): Promise<void> {
     return this.enqueue(async () => {
       this.forkChoice.onTick(now);
-      await this.updateHeadNow();
+      await this.setHeadFromForkChoice(undefined);
     });
   }
 
   /** Moves the head to the fork choice's head (in the queue). */
   updateHead(): Promise<void> {
-    return this.enqueue(() => this.updateHeadNow());
+    return this.enqueue(async () => {
+      await this.setHeadFromForkChoice(undefined);
+    });
   }
 
   private enqueue<T>(job: () => Promise<T>): Promise<T> {
@@ -470,7 +472,7 @@ export class Chain {
     const meta: BlockMeta = { hash, header, engineMeta: exec.engineMeta };
     await this.store
       .batch()
-      .putBlock(hash, options.bytes !== undefined ? encodeBlock(block) : encodeBlock(block))
+      .putBlock(hash, encodeBlock(block))
       .putMeta(hash, { status: BlockStatus.valid, engineMeta: exec.engineMeta, header })
       .putUndo(hash, encodeUndo(exec.changes))
       .write();
@@ -502,10 +504,6 @@ export class Chain {
         { finalizedHeight: fin.height, finalizedHash: toHex(fin.hash) },
       );
     }
-  }
-
-  private async updateHeadNow(): Promise<void> {
-    await this.setHeadFromForkChoice(undefined);
   }
 
   /** Moves the head to the fork choice's head; true when it moved. Prunes below new finality. */

@@ -6,7 +6,6 @@
  * index, tx index, state changes and head pointer in one batch; nothing in memory changes here,
  * the caller applies the returned net changes after the batch is durable.
  */
-import type { Logger } from "pino";
 import type { BlockMeta, ConsensusEngine } from "../consensus/engine.ts";
 import { type Block, decodeBlock } from "../core/block.ts";
 import { BlockError, ChainlabError, DecodeError } from "../core/errors.ts";
@@ -20,13 +19,17 @@ import { StorageError } from "../storage/errors.ts";
 import type { BlockTree } from "./block-tree.ts";
 import { executeBlock } from "./execute.ts";
 
-/** A block's execution: its state changes against its parent, and its engine metadata. */
-export interface Execution {
-  hash: Uint8Array;
+/** What executing a block yields: its state changes against its parent, its engine metadata. */
+export interface StateDelta {
   changes: StateChange[];
   engineMeta: Uint8Array;
   /** The state commitment after the block. */
   acc: LtHash;
+}
+
+/** An imported block's execution, kept so the head can move to it without executing it again. */
+export interface Execution extends StateDelta {
+  hash: Uint8Array;
   /** The executed block (saves a read when the head moves to it). */
   block?: Block;
 }
@@ -58,7 +61,7 @@ export class HeadSwitcher {
     | { exec: Execution; parent: { state: StateOverlay; acc: LtHash }; headHash: Uint8Array }
     | undefined;
 
-  constructor(store: ChainStore, engine: ConsensusEngine, tree: BlockTree, _log: Logger) {
+  constructor(store: ChainStore, engine: ConsensusEngine, tree: BlockTree) {
     this.store = store;
     this.engine = engine;
     this.tree = tree;
@@ -155,7 +158,7 @@ export class HeadSwitcher {
    * Executes `block` on `state` (left unchanged) and checks its state root. Returns the execution,
    * or the block's error (BLOCK_BAD_TX, BLOCK_BAD_STATE_ROOT, or the engine's).
    */
-  execute(block: Block, parent: BlockMeta, state: StateReader, acc: LtHash): Execution | ChainlabError {
+  execute(block: Block, parent: BlockMeta, state: StateReader, acc: LtHash): StateDelta | ChainlabError {
     const blockState = new StateOverlay(state);
     let engineMeta: Uint8Array;
     try {
@@ -172,15 +175,15 @@ export class HeadSwitcher {
         height: block.header.height,
       });
     }
-    return { hash: new Uint8Array(0), changes, engineMeta, acc: next };
+    return { changes, engineMeta, acc: next };
   }
 
-  private applyTo(exec: Execution, state: StateOverlay, acc: LtHash): void {
+  private applyTo(exec: StateDelta, state: StateOverlay, acc: LtHash): void {
     updateLtHash(acc, exec.changes);
     this.applyState(exec, state);
   }
 
-  private applyState(exec: Execution, state: StateOverlay): void {
+  private applyState(exec: StateDelta, state: StateOverlay): void {
     for (const c of exec.changes) {
       if (c.value === undefined) state.delete(c.key);
       else state.put(c.key, c.value);
