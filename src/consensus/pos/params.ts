@@ -30,6 +30,8 @@ export interface PosParams {
   maxEffectiveStake: bigint;
   /** Effective balances are multiples of this (EFFECTIVE_BALANCE_INCREMENT). */
   effectiveIncrement: bigint;
+  /** A validator whose effective stake falls to this is exited (EJECTION_BALANCE). */
+  ejectionStake: bigint;
   /** Epochs between the epoch a validator is taken from the queue and its activation. */
   activationDelayEpochs: number;
   /** Validators activated, and validators exited, per epoch at most. */
@@ -70,6 +72,7 @@ export function defaultPosParams(slotMs = 1000, slotsPerEpoch = 8): PosParams {
     minStake: 32n * COIN,
     maxEffectiveStake: 2048n * COIN,
     effectiveIncrement: COIN,
+    ejectionStake: 16n * COIN,
     activationDelayEpochs: 2,
     churnLimit: 4,
     unbondingEpochs: 8,
@@ -117,6 +120,7 @@ const AMOUNT_FIELDS = [
   "minStake",
   "maxEffectiveStake",
   "effectiveIncrement",
+  "ejectionStake",
   "attestationReward",
   "issuancePerEpoch",
 ] as const;
@@ -225,6 +229,7 @@ export function parsePosParams(raw: Record<string, Json>): PosParams {
   if (p.effectiveIncrement === 0n) fail("effectiveIncrement", "must be positive");
   if (p.minStake < p.effectiveIncrement) fail("minStake", "is below effectiveIncrement");
   if (p.maxEffectiveStake < p.minStake) fail("maxEffectiveStake", "is below minStake");
+  if (p.ejectionStake >= p.minStake) fail("ejectionStake", "must be below minStake");
   if (p.maxEffectiveStake % p.effectiveIncrement !== 0n)
     fail("maxEffectiveStake", "is not a multiple of effectiveIncrement");
   const bodyMax =

@@ -100,6 +100,7 @@ describe("pos params", () => {
       },
       "validators[1].publicKey",
     ],
+    ["ejection at the minimum stake", { ejectionStake: "3200000000" }, "ejectionStake"],
     ["zero increment", { effectiveIncrement: "0" }, "effectiveIncrement"],
     ["cap below minimum stake", { maxEffectiveStake: "100000000" }, "maxEffectiveStake"],
     ["cap off the increment grid", { maxEffectiveStake: "320000000001" }, "maxEffectiveStake"],
