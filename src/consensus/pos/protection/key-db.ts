@@ -63,7 +63,8 @@ export class KeyDb {
       } else if (!equalRoots(stored, meta)) {
         throw new ProtectionError("PROTECTION_CORRUPT", `protection DB ${path} belongs to another pubkey`);
       }
-      for (const name of await readdir(path)) await chmod(join(path, name), 0o600);
+      // LevelDB may delete an old log or table between the listing and the chmod.
+      for (const name of await readdir(path)) await chmod(join(path, name), 0o600).catch(ignoreMissing);
       return new KeyDb(pubkey, db);
     } catch (err) {
       await db.close();
@@ -266,6 +267,10 @@ export class KeyDb {
     });
     await this.db.close();
   }
+}
+
+function ignoreMissing(err: NodeJS.ErrnoException): void {
+  if (err.code !== "ENOENT") throw err;
 }
 
 function attestationPuts(a: AttestationRecord): Put[] {
