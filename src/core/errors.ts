@@ -54,7 +54,13 @@ export type TxErrorCode =
   | "TX_SELF_TRANSFER"
   | "TX_FEE_TOO_LOW"
   | "TX_EXPIRED"
-  | "TX_UNSUPPORTED_KIND";
+  | "TX_UNSUPPORTED_KIND"
+  // Staking (consensus/pos/staking.ts): state-dependent refusals of stake and unstake.
+  | "TX_STAKE_TOO_LOW"
+  | "TX_UNKNOWN_VALIDATOR"
+  | "TX_VALIDATOR_NOT_ACTIVE"
+  | "TX_VALIDATOR_EXITED"
+  | "TX_NOT_VALIDATOR_OWNER";
 
 /** A transaction rejected by the stateless checks or by the state transition. */
 export class TxError extends ChainlabError {

@@ -265,11 +265,11 @@ export function posGenesisParams(o: PosGenesisOptions): Record<string, Json> {
 }
 
 /** The epoch of a slot. */
-export function epochOf(slot: number, p: PosParams): number {
+export function epochOf(slot: number, p: Pick<PosParams, "slotsPerEpoch">): number {
   return Math.floor(slot / p.slotsPerEpoch);
 }
 
 /** The first slot of an epoch. */
-export function epochStartSlot(epoch: number, p: PosParams): number {
+export function epochStartSlot(epoch: number, p: Pick<PosParams, "slotsPerEpoch">): number {
   return epoch * p.slotsPerEpoch;
 }
