@@ -14,6 +14,7 @@ import { registerNode } from "./commands/node.ts";
 import { registerRpc } from "./commands/rpc.ts";
 import { registerTestnet } from "./commands/testnet.ts";
 import { registerTx } from "./commands/tx.ts";
+import { registerValidator } from "./commands/validator.ts";
 import { errorLine, exitCodeOf } from "./errors.ts";
 
 /** Builds the command tree. */
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerDashboard(program);
   registerDev(program);
   registerAttack(program);
+  registerValidator(program);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

@@ -19,6 +19,11 @@ export { ProtectionError, type ProtectionErrorCode } from "./errors.ts";
 export { type InterchangeJson, MAX_INTERCHANGE_BYTES, MAX_INTERCHANGE_RECORDS } from "./interchange.ts";
 export type { SigningCheck } from "./key-db.ts";
 
+/** The protection directory inside a node's data dir (what the producer and the CLI open). */
+export function protectionDir(dataDir: string): string {
+  return join(dataDir, "slashing-protection");
+}
+
 /** Options of openSlashingProtection. */
 export interface ProtectionOptions {
   /** The chain's genesis_validators_root (genesisConfigHash): 32 bytes or their hex. */
