@@ -14,7 +14,7 @@ import type { Block, Header } from "../core/block.ts";
 import { ChainlabError } from "../core/errors.ts";
 import type { Genesis } from "../core/genesis.ts";
 import { bytesEqual, type Hash, toHex } from "../core/hash.ts";
-import type { StateOverlay } from "../core/state.ts";
+import type { StateOverlay, StateReader } from "../core/state.ts";
 import type { Tx, TxKind } from "../core/tx.ts";
 
 /** A block the chain has fully validated and executed, with the engine metadata applyBlock returned. */
@@ -142,6 +142,22 @@ export interface BlockProducer {
 export interface ProducerOptions {
   beneficiary: Uint8Array;
   engine: Readonly<Record<string, unknown>>;
+  /** The node's data dir, for the producer's own records (PoS: the slashing-protection DB). */
+  dataDir?: string;
+}
+
+/**
+ * What the node lends its engine once the chain is open: slot engines check gossip against the
+ * head state and hand accepted messages to the fork choice through the chain's import queue.
+ */
+export interface EngineHost {
+  /** The head block's post-state (read-only; it changes as the head moves). */
+  headState(): StateReader;
+  /** Feeds an accepted engine message to the fork choice, then moves the head (chain.onEngineMessage). */
+  deliver(message: unknown): Promise<void>;
+  /** Sends an engine message on one of the engine's topics through the node's publisher. */
+  publish(topic: string, bytes: Uint8Array): void;
+  log: EngineLogger;
 }
 
 /** A gossip topic an engine owns; p2p registers it under the chain's name prefix. */
@@ -201,6 +217,8 @@ export interface ConsensusEngine {
   topics(): EngineTopic[];
   /** How often the node ticks the fork choice (slot engines: a fraction of a slot); 0: never. */
   readonly tickMs: number;
+  /** Called once by the node when the chain is open (PoW needs no host). */
+  attach?(host: EngineHost): void;
   /** Starts the engine's own services (the node runs the clock that calls the fork choice's onTick). */
   start(): void;
   stop(): Promise<void>;

@@ -91,6 +91,9 @@ export const CONFIG_KEYS = {
   // Engine sections: `<engine type>.<key>`; the node hands its engine's section over unread.
   "pow.threads": { kind: "int", env: "CHAINLAB_POW_THREADS", default: 0, min: 0, max: 256 },
   "pow.hashrate": { kind: "number", env: "CHAINLAB_POW_HASHRATE", default: 0, min: 0, max: 1e12 },
+  "pos.keys_dir": { kind: "string", env: "CHAINLAB_POS_KEYS_DIR", default: "" },
+  "pos.passphrase_file": { kind: "string", env: "CHAINLAB_POS_PASSPHRASE_FILE", default: "" },
+  "pos.unsafe_equivocate": { kind: "bool", env: "CHAINLAB_POS_UNSAFE_EQUIVOCATE", default: false },
   "mempool.max_txs": {
     kind: "int",
     env: "CHAINLAB_MEMPOOL_MAX_TXS",

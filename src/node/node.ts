@@ -116,6 +116,12 @@ export class ChainlabNode {
       { getAccount: (a) => chain.getAccount(a), headHeight: () => chain.head().header.height, logger: log },
     );
     const node = new ChainlabNode(config, chain, mempool, engine, log);
+    engine.attach?.({
+      headState: () => chain.state,
+      deliver: (m) => chain.onEngineMessage(m),
+      publish: (topic, bytes) => void node.outbound.publish(topic, bytes),
+      log: log.child({ module: "engine" }),
+    });
     chain.onHeadChange((c) => node.onHeadChange(c));
     mempool.onAdded((e) => {
       chain.sigCache.add(e.id, e.tx.signature);
@@ -219,6 +225,7 @@ export class ChainlabNode {
     this.producer = this.engine.createProducer(this.producerContext(), {
       beneficiary: produce.beneficiary,
       engine: { ...this.config.engineConfig, ...produce.engine },
+      dataDir: this.config.dataDir,
     });
     this.producer.start();
     this.log.info({ engine: this.engine.type }, "block production started");

@@ -1,0 +1,527 @@
+/**
+ * The Proof-of-Stake engine: a miniature beacon chain behind the ConsensusEngine seam. Headers
+ * carry slot, proposer index, RANDAO reveal, body root and the proposer's signature; the body
+ * carries attestations and slashing evidence; the state rules (proposer, attestations, FFG,
+ * rewards, slashing) are transition.ts's pure functions; the fork choice is LMD-GHOST over the
+ * votes gossiped on the attestations topic (fork-choice.ts); the producer is the validator client.
+ */
+import type { Block, Header } from "../../core/block.ts";
+import { DecodeError } from "../../core/errors.ts";
+import { type Genesis, genesisConfigHash } from "../../core/genesis.ts";
+import { bytesEqual, type Hash, toHex, ZERO_HASH } from "../../core/hash.ts";
+import { StateOverlay, type StateReader } from "../../core/state.ts";
+import type { Tx, TxKind } from "../../core/tx.ts";
+import { TxKind as Kinds } from "../../core/tx.ts";
+import { verify } from "../../crypto/ed25519.ts";
+import {
+  type ApplyContext,
+  type BlockMeta,
+  type BlockProducer,
+  type ChainStatus,
+  type ChainView,
+  type ConsensusEngine,
+  ConsensusError,
+  type EngineHost,
+  type EngineLogger,
+  type EngineMetric,
+  type EngineTopic,
+  type ForkChoice,
+  type ForkChoiceRestore,
+  type ProducerContext,
+  type ProducerOptions,
+  verifyExtendsParent,
+} from "../engine.ts";
+import { SlotClock } from "./clock.ts";
+import { PosForkChoice } from "./fork-choice.ts";
+import { encodePosMeta, type MetaCheckpoint, metaOf } from "./meta.ts";
+import { epochOf, epochStartSlot, type PosParams, parsePosParams } from "./params.ts";
+import { PosProducer } from "./producer.ts";
+import { proposerIndex } from "./proposer.ts";
+import { attestationSlot } from "./shuffle.ts";
+import { verifyAttesterSlashing, verifyProposerSlashing } from "./slashing.ts";
+import { describePosStatus } from "./status.ts";
+import { PosMessages } from "./topics.ts";
+import { advanceSlots, applyStakingTx, posGenesisState, processBlock } from "./transition.ts";
+import {
+  type Attestation,
+  type AttestationData,
+  type AttesterSlashing,
+  blockSigningRoot,
+  bodyRoot,
+  decodePosBody,
+  decodePosFields,
+  EMPTY_POS_BODY,
+  encodePosFields,
+  type PosBody,
+  type Checkpoint as PosCheckpoint,
+  type PosFields,
+  type ProposerSlashing,
+} from "./types.ts";
+import {
+  FLAG_INCLUDED,
+  FLAG_TARGET,
+  findValidator,
+  isActive,
+  readAllValidators,
+  readPosState,
+  type Validator,
+} from "./validators.ts";
+import { statusWeightAbove } from "./weight.ts";
+
+/** Options of the PoS engine beyond genesis. */
+export interface PosEngineOptions {
+  /** The wall clock of gossip checks (default Date.now; tests pass an accelerated clock). */
+  now?: () => number;
+}
+
+const ZERO_SIGNATURE = new Uint8Array(64);
+
+/** The PoS implementation of ConsensusEngine. */
+export class PosEngine implements ConsensusEngine {
+  readonly type = "pos";
+  readonly txKinds: ReadonlySet<TxKind> = new Set<TxKind>([Kinds.stake, Kinds.unstake]);
+  readonly tickMs: number;
+  readonly params: PosParams;
+  readonly clock: SlotClock;
+  /** The signing domain: genesisConfigHash(genesis) (also EIP-3076's genesis_validators_root). */
+  readonly domain: Hash;
+  readonly messages: PosMessages;
+  readonly now: () => number;
+  private host: EngineHost | undefined;
+  log: EngineLogger = silentLogger;
+  private view: ChainView | undefined;
+  forkChoice: PosForkChoice | undefined;
+  private producer: PosProducer | undefined;
+  private duty: { key: string; state: StateOverlay } | undefined;
+
+  constructor(genesis: Genesis, options: PosEngineOptions = {}) {
+    this.params = parsePosParams(genesis.consensus.params);
+    this.clock = new SlotClock(this.params, genesis.timestamp);
+    this.domain = genesisConfigHash(genesis);
+    this.now = options.now ?? Date.now;
+    this.tickMs = Math.max(10, Math.floor(this.params.slotMs / 4));
+    this.messages = new PosMessages({
+      clock: this.clock,
+      domain: this.domain,
+      view: () => this.view,
+      dutyState: (epoch) => this.dutyState(epoch),
+      deliver: (m) => {
+        if (this.host !== undefined) void this.host.deliver(m).catch(() => {});
+        else this.forkChoice?.onMessage(m);
+      },
+      publish: (topic, bytes) => this.host?.publish(topic, bytes),
+      now: () => this.now(),
+      log: {
+        debug: (o, m) => this.log.debug(o, m),
+        info: (o, m) => this.log.info(o, m),
+        warn: (o, m) => this.log.warn(o, m),
+        error: (o, m) => this.log.error(o, m),
+      },
+    });
+  }
+
+  attach(host: EngineHost): void {
+    this.host = host;
+    this.log = host.log;
+  }
+
+  /** The head state as the node lent it (undefined before attach). */
+  headState(): StateOverlay | undefined {
+    const s = this.host?.headState();
+    return s === undefined ? undefined : new StateOverlay(s);
+  }
+
+  /**
+   * The head state advanced to the start of `epoch` when it is behind (proposer and committee
+   * duties need the epoch's seeds and balances); cached per head and epoch.
+   */
+  dutyState(epoch: number): StateOverlay | undefined {
+    const base = this.headState();
+    const view = this.view;
+    if (base === undefined || view === undefined) return undefined;
+    if (epochOf(readPosState(base).slot, this.params) >= epoch) return base;
+    const head = view.head();
+    const key = `${toHex(head.hash)}:${epoch}`;
+    if (this.duty?.key === key) return this.duty.state;
+    const state = new StateOverlay(base);
+    advanceSlots(state, epochStartSlot(epoch, this.params), this.params, (slot) =>
+      rootAtSlot(view, head, slot),
+    );
+    this.duty = { key, state };
+    return state;
+  }
+
+  /** The proposer of `slot` on the current head (undefined before the chain is attached). */
+  proposerAt(slot: number): number | undefined {
+    const state = this.dutyState(epochOf(slot, this.params));
+    return state === undefined ? undefined : proposerIndex(state, slot, this.params);
+  }
+
+  /** The slot validator `index` attests in during `epoch` (undefined when it has no duty). */
+  attestationSlotOf(index: number, epoch: number): number | undefined {
+    const state = this.dutyState(Math.max(0, epoch - 1));
+    if (state === undefined) return undefined;
+    try {
+      return attestationSlot(state, index, epoch, this.params);
+    } catch (err) {
+      if (err instanceof RangeError) return undefined;
+      throw err;
+    }
+  }
+
+  /** What a validator votes for in `slot`: the head, the head state's justified checkpoint, the epoch's target. */
+  attestationDataFor(slot: number, head: BlockMeta): AttestationData {
+    const view = this.view!;
+    const epoch = epochOf(slot, this.params);
+    const state = this.dutyState(epoch)!;
+    const pos = readPosState(state);
+    return {
+      slot,
+      head: head.hash,
+      source: pos.currentJustified,
+      target: { epoch, root: checkpointRoot(view, head, epoch, this.params) },
+    };
+  }
+
+  /** The body of a block at `slot` on `head`: pooled votes and evidence the head state still counts. */
+  bodyFor(slot: number, head: BlockMeta): PosBody {
+    const state = this.dutyState(epochOf(slot, this.params)) ?? this.headState();
+    const p = this.params;
+    const attestations = this.messages.attestations.forBlock(
+      slot,
+      p.slotsPerEpoch,
+      p.maxAttestationsPerBlock,
+      (a) => (state === undefined ? false : isIncludable(state, a, head, this.view!, p)),
+    );
+    const keep =
+      <T>(check: (s: StateOverlay, x: T) => void) =>
+      (x: T) => {
+        if (state === undefined || !p.slashingEnabled) return false;
+        try {
+          check(new StateOverlay(state), x);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+    const evidence = this.messages.evidence.forBlock(p.maxEvidencePerBlock, {
+      proposer: keep((s, x: ProposerSlashing) => verifyProposerSlashing(s, x, this.domain, p)),
+      attester: keep((s, x: AttesterSlashing) => verifyAttesterSlashing(s, x, this.domain, p)),
+    });
+    return { attestations, ...evidence };
+  }
+
+  genesisFields(): Uint8Array {
+    return encodePosFields({
+      slot: 0,
+      proposerIndex: 0,
+      randaoReveal: ZERO_SIGNATURE,
+      bodyRoot: bodyRoot(EMPTY_POS_BODY),
+      signature: ZERO_SIGNATURE,
+    });
+  }
+
+  genesisState(state: StateOverlay): void {
+    posGenesisState(state, this.params);
+  }
+
+  genesisMeta(): Uint8Array {
+    const c: MetaCheckpoint = { epoch: 0, root: ZERO_HASH, height: 0 };
+    return encodePosMeta({ slot: 0, justified: c, finalized: c });
+  }
+
+  /** The PoS fields of a header; BLOCK_BAD_ENGINE_FIELDS when they do not decode. */
+  fields(header: Header): PosFields {
+    try {
+      return decodePosFields(header.engine);
+    } catch (err) {
+      if (err instanceof DecodeError) {
+        throw new ConsensusError("BLOCK_BAD_ENGINE_FIELDS", `bad PoS header fields: ${err.message}`);
+      }
+      throw err;
+    }
+  }
+
+  /** Fields decode, the timestamp is the slot's start, and the slot has begun (within the drift). */
+  verifyHeaderIntrinsic(header: Header, now: number): void {
+    const f = this.fields(header);
+    const expected = this.clock.slotStart(f.slot);
+    if (header.timestamp !== expected) {
+      throw new ConsensusError(
+        "BLOCK_BAD_ENGINE_FIELDS",
+        `timestamp ${header.timestamp} is not slot ${f.slot}'s start`,
+        {
+          got: header.timestamp,
+          expected,
+        },
+      );
+    }
+    if (header.timestamp > now + this.params.maxFutureDriftMs) {
+      throw new ConsensusError("BLOCK_TIMESTAMP_IN_FUTURE", `slot ${f.slot} has not started yet`, {
+        got: header.timestamp,
+        now,
+      });
+    }
+  }
+
+  verifyHeader(header: Header, parent: BlockMeta, _view: ChainView, now: number): void {
+    verifyExtendsParent(header, parent);
+    this.verifyHeaderIntrinsic(header, now);
+    const f = this.fields(header);
+    const parentSlot = metaOf(parent).slot;
+    if (f.slot <= parentSlot) {
+      throw new ConsensusError(
+        "BLOCK_BAD_ENGINE_FIELDS",
+        `slot ${f.slot} is not after the parent's slot ${parentSlot}`,
+        {
+          got: f.slot,
+          parentSlot,
+        },
+      );
+    }
+    this.verifyProposerSignature(header, f);
+    this.messages.onSignedHeader(header);
+  }
+
+  /**
+   * The proposer's signature, against its key in the head state (validator records are append-only,
+   * so an index names the same key on every branch that has it). Whether this validator was the
+   * slot's proposer needs the parent's state: applyBlock checks it.
+   */
+  private verifyProposerSignature(header: Header, f: PosFields): void {
+    const state = this.headState();
+    if (state === undefined) return;
+    const v = findValidator(state, f.proposerIndex);
+    if (v === undefined) {
+      throw new ConsensusError("BLOCK_BAD_PROPOSER", `no validator ${f.proposerIndex}`, {
+        got: f.proposerIndex,
+      });
+    }
+    if (!verify(f.signature, blockSigningRoot(this.domain, header), v.publicKey)) {
+      throw new ConsensusError("BLOCK_BAD_SEAL", "proposer signature does not verify", {
+        proposerIndex: f.proposerIndex,
+      });
+    }
+  }
+
+  /** The header's body root must be the body's: a mismatch is the sender's, not the block's. */
+  verifyBodyCommitment(block: Block): void {
+    const f = this.fields(block.header);
+    if (!bytesEqual(bodyRoot(block.engineBody), f.bodyRoot)) {
+      throw new ConsensusError("BLOCK_BODY_MISMATCH", "engine body does not match the header's body root");
+    }
+  }
+
+  /** The body decodes within the block bounds (counts and, through them, bytes). */
+  verifyBody(block: Block): void {
+    this.body(block);
+  }
+
+  body(block: Block): PosBody {
+    try {
+      return decodePosBody(block.engineBody, this.params);
+    } catch (err) {
+      if (err instanceof DecodeError) {
+        throw new ConsensusError("BLOCK_BAD_ENGINE_BODY", `bad PoS body: ${err.message}`, {
+          reason: err.code,
+        });
+      }
+      throw err;
+    }
+  }
+
+  applyEngineTx(tx: Tx, state: StateOverlay): void {
+    applyStakingTx(tx, state, this.params, epochOf(readPosState(state).slot, this.params));
+  }
+
+  /** The state rules of the block (transition.ts); the metadata is its slot and checkpoints. */
+  applyBlock(block: Block, state: StateOverlay, ctx: ApplyContext): Uint8Array {
+    const f = this.fields(block.header);
+    const info = processBlock(
+      state,
+      {
+        slot: f.slot,
+        proposerIndex: f.proposerIndex,
+        randaoReveal: f.randaoReveal,
+        body: this.body(block),
+        fees: ctx.fees,
+        beneficiary: block.header.beneficiary,
+        rootAtSlot: (slot: number) => rootAtSlot(ctx.view, ctx.parent, slot),
+        domain: this.domain,
+      },
+      this.params,
+    );
+    return encodePosMeta({
+      slot: f.slot,
+      justified: withHeight(ctx.view, ctx.parent, info.justified),
+      finalized: withHeight(ctx.view, ctx.parent, info.finalized),
+    });
+  }
+
+  createForkChoice(view: ChainView, restore: ForkChoiceRestore): ForkChoice {
+    this.view = view;
+    this.forkChoice = new PosForkChoice(view, restore);
+    return this.forkChoice;
+  }
+
+  /** A better finalized, then justified checkpoint, then a longer chain (the objective status weight). */
+  isAhead(ours: ChainStatus, theirs: ChainStatus): boolean {
+    return statusWeightAbove(theirs.weight, ours.weight);
+  }
+
+  /** Fields of a template at the slot of `timestamp` (proposer and signatures are the producer's). */
+  prepareFields(_parent: BlockMeta, _view: ChainView, timestamp: number): Uint8Array {
+    return encodePosFields({
+      slot: this.clock.slotAt(timestamp),
+      proposerIndex: 0,
+      randaoReveal: ZERO_SIGNATURE,
+      bodyRoot: bodyRoot(EMPTY_POS_BODY),
+      signature: ZERO_SIGNATURE,
+    });
+  }
+
+  createProducer(ctx: ProducerContext, options: ProducerOptions): BlockProducer {
+    this.producer = new PosProducer(this, ctx, options);
+    return this.producer;
+  }
+
+  topics(): EngineTopic[] {
+    return this.messages.topics();
+  }
+
+  start(): void {}
+
+  async stop(): Promise<void> {
+    await this.producer?.stop();
+  }
+
+  status(view: ChainView, forkChoice: ForkChoice): Record<string, unknown> {
+    return describePosStatus(this, view, forkChoice, this.producer);
+  }
+
+  metrics(): EngineMetric[] {
+    const s = this.describeFinality();
+    return [
+      {
+        name: "chainlab_pos_finalized_epoch",
+        help: "Epoch of the finalized checkpoint.",
+        value: s.finalizedEpoch,
+      },
+      {
+        name: "chainlab_pos_participation",
+        help: "Share of active stake whose previous-epoch target vote is in the head state (0..1).",
+        value: s.participation,
+      },
+    ];
+  }
+
+  /** The finalized epoch and the previous epoch's target participation, for the gauges. */
+  describeFinality(): { finalizedEpoch: number; participation: number } {
+    const fc = this.forkChoice;
+    const state = this.headState();
+    return {
+      finalizedEpoch: fc?.finalized().epoch ?? 0,
+      participation: state === undefined ? 0 : participationOf(state, this.params).previousEpoch,
+    };
+  }
+
+  describeFields(header: Header): Record<string, unknown> {
+    const f = this.fields(header);
+    return {
+      slot: f.slot,
+      epoch: epochOf(f.slot, this.params),
+      proposerIndex: f.proposerIndex,
+      randaoReveal: toHex(f.randaoReveal),
+      bodyRoot: toHex(f.bodyRoot),
+      signature: toHex(f.signature),
+    };
+  }
+
+  describeMeta(meta: BlockMeta): Record<string, unknown> {
+    const m = metaOf(meta);
+    const cp = (c: MetaCheckpoint) => ({ epoch: c.epoch, root: toHex(c.root), height: c.height });
+    return { slot: m.slot, justified: cp(m.justified), finalized: cp(m.finalized) };
+  }
+}
+
+/** The participating share of active stake in the state's previous and current epoch (0..1). */
+export function participationOf(
+  state: StateReader,
+  params: PosParams,
+): { previousEpoch: number; currentEpoch: number } {
+  const pos = readPosState(state);
+  const epoch = epochOf(pos.slot, params);
+  const validators = readAllValidators(state, pos);
+  const share = (e: number, flagsOf: (v: Validator) => number): number => {
+    if (e < 0) return 0;
+    let total = 0n;
+    let voted = 0n;
+    for (const v of validators) {
+      if (!isActive(v, e)) continue;
+      total += v.effective;
+      if ((flagsOf(v) & FLAG_TARGET) !== 0) voted += v.effective;
+    }
+    return total === 0n ? 0 : Number((voted * 10_000n) / total) / 10_000;
+  };
+  return {
+    previousEpoch: share(epoch - 1, (v) => v.previousFlags),
+    currentEpoch: share(epoch, (v) => v.currentFlags),
+  };
+}
+
+/**
+ * Whether a pooled vote still counts in a block on `head`: its target is the head chain's
+ * checkpoint and its validator's flags for that epoch do not already hold it.
+ */
+function isIncludable(
+  state: StateReader,
+  a: Attestation,
+  head: BlockMeta,
+  view: ChainView,
+  p: PosParams,
+): boolean {
+  const pos = readPosState(state);
+  const current = epochOf(pos.slot, p);
+  const e = a.data.target.epoch;
+  if (e !== current && e !== current - 1) return false;
+  if (!bytesEqual(checkpointRoot(view, head, e, p), a.data.target.root)) return false;
+  const source = e === current ? pos.currentJustified : pos.previousJustified;
+  if (source.epoch !== a.data.source.epoch || !bytesEqual(source.root, a.data.source.root)) return false;
+  const v = findValidator(state, a.validatorIndex);
+  if (v === undefined || v.slashed) return false;
+  const flags = e === current ? v.currentFlags : v.previousFlags;
+  return (flags & FLAG_INCLUDED) === 0;
+}
+
+/** The block at or before `slot` on the chain ending at `parent` (a checkpoint or vote root). */
+export function rootAtSlot(view: ChainView, parent: BlockMeta, slot: number): Hash {
+  let cur: BlockMeta | undefined = parent;
+  while (cur !== undefined && cur.header.height > 0 && metaOf(cur).slot > slot) {
+    cur = view.getMeta(cur.header.parentHash);
+  }
+  if (cur === undefined) throw new ConsensusError("BLOCK_BAD_PARENT", `no ancestor at slot ${slot}`);
+  return cur.header.height === 0 ? ZERO_HASH : cur.hash;
+}
+
+/** The root of checkpoint `epoch` on the chain ending at `parent`. */
+export function checkpointRoot(view: ChainView, parent: BlockMeta, epoch: number, params: PosParams): Hash {
+  return rootAtSlot(view, parent, epochStartSlot(epoch, params));
+}
+
+/** A state checkpoint with the height of its block (epoch 0's zero root is genesis). */
+function withHeight(view: ChainView, parent: BlockMeta, c: PosCheckpoint): MetaCheckpoint {
+  if (bytesEqual(c.root, ZERO_HASH)) return { epoch: c.epoch, root: view.genesis().hash, height: 0 };
+  const m = view.getMeta(c.root);
+  if (m === undefined) {
+    throw new ConsensusError(
+      "BLOCK_BAD_ENGINE_BODY",
+      `checkpoint root of epoch ${c.epoch} is not an ancestor`,
+      {
+        parent: toHex(parent.hash),
+      },
+    );
+  }
+  return { epoch: c.epoch, root: c.root, height: m.header.height };
+}
+
+const silentLogger: EngineLogger = { debug() {}, info() {}, warn() {}, error() {} };

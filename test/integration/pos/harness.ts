@@ -1,0 +1,160 @@
+/**
+ * In-process PoS testnets: N real nodes with real libp2p on 127.0.0.1:0, each validator key in an
+ * encrypted keystore under its node's `[pos] keys_dir` (cheap scrypt), short slots, and waits on
+ * events (head changes, finality) rather than sleeps.
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { PosEngine } from "../../../src/consensus/pos/engine.ts";
+import { posGenesisParams } from "../../../src/consensus/pos/params.ts";
+import type { Genesis } from "../../../src/core/genesis.ts";
+import { toHex } from "../../../src/core/hash.ts";
+import { encryptKeystore, writeKeystoreFile } from "../../../src/crypto/keystore.ts";
+import { ChainlabNode } from "../../../src/node/node.ts";
+import { createP2P } from "../../../src/p2p/index.ts";
+import { type Actor, actor, tempDir } from "../../helpers/fixtures.ts";
+import { link, type TestPeer, testLogger, waitFor } from "../p2p/harness.ts";
+
+export const STAKE = 32n * 1_0000_0000n;
+const PASSPHRASE = "pos-test-passphrase";
+
+/** A PoS genesis for `validators`, starting `startInMs` from now. */
+export function posGenesis(
+  validators: Actor[],
+  o: { slotMs: number; slotsPerEpoch: number; startInMs?: number; funded?: Actor[] },
+): Genesis {
+  const alloc: Record<string, bigint> = {};
+  for (const a of o.funded ?? []) alloc[a.address] = 1_000_000_000n;
+  const start = Date.now() + (o.startInMs ?? 0);
+  return {
+    chainId: 7331,
+    timestamp: start - (start % o.slotMs),
+    minFee: 1n,
+    consensus: {
+      type: "pos",
+      params: posGenesisParams({
+        slotMs: o.slotMs,
+        slotsPerEpoch: o.slotsPerEpoch,
+        validators: validators.map((v) => ({
+          publicKey: v.publicKey,
+          stake: STAKE,
+          withdrawal: v.addressBytes,
+        })),
+      }),
+    },
+    alloc,
+  };
+}
+
+/** Deterministic validator actors. */
+export function validatorActors(n: number, prefix = "validator"): Actor[] {
+  return Array.from({ length: n }, (_, i) => actor(`${prefix}-${i}`));
+}
+
+/** A PoS node and its handle. */
+export interface PosPeer extends TestPeer {
+  engine: PosEngine;
+}
+
+/** Owns the nodes and dirs of one test. */
+export class PosHarness {
+  readonly peers: PosPeer[] = [];
+  private readonly cleanups: (() => Promise<void>)[] = [];
+
+  /** Opens a node whose keys_dir holds `keys`, starts p2p, the engine clock and the validator client. */
+  async start(
+    name: string,
+    genesis: Genesis,
+    keys: Actor[],
+    o: { unsafeEquivocate?: boolean; dataDir?: string } = {},
+  ): Promise<PosPeer> {
+    let dataDir = o.dataDir;
+    if (dataDir === undefined) {
+      const dir = await tempDir(`chainlab-pos-${name}-`);
+      this.cleanups.push(dir.cleanup);
+      dataDir = dir.path;
+    }
+    const keysDir = join(dataDir, "keys");
+    await mkdir(keysDir, { recursive: true, mode: 0o700 });
+    const passphraseFile = join(dataDir, "passphrase");
+    await writeFile(passphraseFile, `${PASSPHRASE}\n`, { mode: 0o600 });
+    for (const k of keys) {
+      const path = join(keysDir, `${toHex(k.publicKey).slice(0, 16)}.json`);
+      await writeKeystoreFile(path, await encryptKeystore(k.secretKey, PASSPHRASE, { n: 1024 }), {
+        overwrite: true,
+      });
+    }
+    const log = testLogger(name);
+    const node = await ChainlabNode.open(
+      {
+        dataDir,
+        genesis,
+        engineConfig: {
+          keys_dir: keysDir,
+          passphrase_file: passphraseFile,
+          unsafe_equivocate: o.unsafeEquivocate ?? false,
+        },
+        produce: { beneficiary: keys[0]?.addressBytes ?? new Uint8Array(20) },
+      },
+      log,
+    );
+    const p2p = await createP2P(
+      node,
+      { reconnectBaseMs: 100, reconnectMaxMs: 1000, statusIntervalMs: 500, progressLogMs: 1000, dataDir },
+      { log },
+    );
+    await p2p.start();
+    node.start();
+    if (keys.length > 0) node.startProducing();
+    let stopped = false;
+    const peer: PosPeer = {
+      name,
+      node,
+      p2p,
+      dataDir,
+      engine: node.engine as PosEngine,
+      stop: async () => {
+        if (stopped) return;
+        stopped = true;
+        await p2p.stop();
+        await node.stop();
+      },
+    };
+    this.peers.push(peer);
+    return peer;
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled(this.peers.map((p) => p.stop()));
+    for (const c of this.cleanups.splice(0)) await c().catch(() => {});
+  }
+}
+
+/** Links the peers in a ring (each to the next). */
+export async function ring(peers: PosPeer[]): Promise<void> {
+  for (let i = 0; i < peers.length; i++) {
+    const a = peers[i]!;
+    const b = peers[(i + 1) % peers.length]!;
+    if (a !== b && !a.p2p.peers().some((p) => p.id === b.p2p.peerId)) await link(a, b);
+  }
+}
+
+/** Waits until every peer's finalized epoch is at least `epoch`. */
+export function waitForFinalized(peers: PosPeer[], epoch: number, timeoutMs = 30_000): Promise<void> {
+  return waitFor(
+    `finalized epoch ${epoch} on ${peers.map((p) => p.name).join(",")}`,
+    () => peers.every((p) => (p.node.chain.finalized().epoch ?? 0) >= epoch),
+    (wake) => peers.map((p) => p.node.chain.onHeadChange(wake)),
+    timeoutMs,
+  );
+}
+
+/** Waits until every peer's head slot is at least `slot`. */
+export function waitForSlot(peers: PosPeer[], slot: number, timeoutMs = 30_000): Promise<void> {
+  return waitFor(
+    `head slot ${slot} on ${peers.map((p) => p.name).join(",")}`,
+    () => peers.every((p) => p.engine.fields(p.node.chain.head().header).slot >= slot),
+    (wake) => peers.map((p) => p.node.chain.onHeadChange(wake)),
+    timeoutMs,
+  );
+}
