@@ -47,7 +47,7 @@ describe("inactivity leak", () => {
     expect(firstLeak).toBe(6);
     expect(epochs.slice(0, firstLeak).every((x) => x.loss === 0n && x.score === 0)).toBe(true);
     expect(leaking.length).toBeGreaterThan(5);
-    leaking.forEach((x, k) => expect(x.score).toBe(4 * (k + 1)));
+    expect(leaking.map((x) => x.score)).toEqual(leaking.map((_, k) => 4 * (k + 1)));
     // The penalty follows the score in and after the leak (the score then decays by the recovery rate).
     for (const x of epochs) expect(x.loss).toBe((x.effective * BigInt(x.score)) / (4n * 256n));
     expect(epochs.at(-1)!.leak).toBe(false);
