@@ -13,8 +13,11 @@ export interface NodeEntry {
   dataDir: string;
   logFile: string;
   adminKeyFile: string;
+  /** Whether the node produces blocks (PoW: mines; PoS: holds validator keys). */
   miner: boolean;
   coinbase?: string;
+  /** PoS: the genesis indexes of the validators whose keys this node holds. */
+  validators?: number[];
   rpcUrl?: string;
   multiaddr?: string;
   peerId?: string;

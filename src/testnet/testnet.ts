@@ -41,7 +41,26 @@ export interface NodeStatus {
   mempool?: number;
   txsIncluded?: number;
   rpcUrl?: string;
+  /** Slot engines: the finalized checkpoint's height and the voting share of the last epochs. */
+  finalizedHeight?: number;
+  participation?: { previous: number; current: number };
   error?: string;
+}
+
+/** The finality fields of a consensus_status (PoS reports them; PoW does not). */
+function finalityOf(status: unknown): Pick<NodeStatus, "finalizedHeight" | "participation"> {
+  const s = status as {
+    finalized?: { height?: unknown };
+    participation?: { previousEpoch?: unknown; currentEpoch?: unknown };
+  };
+  const height = s?.finalized?.height;
+  const p = s?.participation;
+  return {
+    ...(typeof height === "number" ? { finalizedHeight: height } : {}),
+    ...(typeof p?.previousEpoch === "number" && typeof p.currentEpoch === "number"
+      ? { participation: { previous: p.previousEpoch, current: p.currentEpoch } }
+      : {}),
+  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -110,6 +129,8 @@ export class Testnet {
         hashratePerMiner: o.hashratePerMiner ?? 100_000,
         ...(o.chainId !== undefined ? { chainId: o.chainId } : {}),
         ...(o.halfLifeSeconds !== undefined ? { halfLifeSeconds: o.halfLifeSeconds } : {}),
+        ...(o.validators !== undefined ? { validators: o.validators } : {}),
+        ...(o.epochSlots !== undefined ? { epochSlots: o.epochSlots } : {}),
       });
     }
     const net = new Testnet(dir, manifest, progress);
@@ -266,11 +287,12 @@ export class Testnet {
         if (!isAlive(n.pid) || (this.inProcess.size > 0 && !this.inProcess.has(n.index))) return base;
         try {
           const c = await this.client(n.index);
-          const [head, peers, pool, info] = await c.batch([
+          const [head, peers, pool, info, consensus] = await c.batch([
             { method: "chain_getHead" },
             { method: "net_peers" },
             { method: "mempool_status" },
             { method: "node_info" },
+            { method: "consensus_status" },
           ]);
           for (const r of [head, peers, pool, info]) if (r instanceof Error) throw r;
           const h = head as { height: number; hash: string };
@@ -282,6 +304,7 @@ export class Testnet {
             peers: (peers as unknown[]).length,
             mempool: (pool as { size: number }).size,
             txsIncluded: (info as { txsIncluded?: number }).txsIncluded ?? 0,
+            ...(consensus instanceof Error ? {} : finalityOf(consensus)),
           };
         } catch (err) {
           return { ...base, error: describeError(err).message };

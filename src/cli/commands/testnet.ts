@@ -22,14 +22,34 @@ function table(rows: string[][]): string {
     .join("\n");
 }
 
+const percent = (x: number) => `${Math.round(x * 100)}%`;
+
 function statusTable(st: NodeStatus[], rates?: Map<string, number>): string {
-  const rows = [["NODE", "STATE", "HEIGHT", "HEAD", "PEERS", "MEMPOOL", "TX/S", "RPC"]];
+  // Slot engines report finality and participation (previous epoch / current epoch).
+  const finality = st.some((s) => s.finalizedHeight !== undefined);
+  const rows = [
+    [
+      "NODE",
+      "STATE",
+      "HEIGHT",
+      "HEAD",
+      ...(finality ? ["FINAL", "VOTES"] : []),
+      "PEERS",
+      "MEMPOOL",
+      "TX/S",
+      "RPC",
+    ],
+  ];
   for (const s of st) {
+    const p = s.participation;
     rows.push([
       s.name,
       s.up ? "up" : "down",
       s.height?.toString() ?? "-",
       Testnet.short(s.head),
+      ...(finality
+        ? [s.finalizedHeight?.toString() ?? "-", p ? `${percent(p.previous)}/${percent(p.current)}` : "-"]
+        : []),
       s.peers?.toString() ?? "-",
       s.mempool?.toString() ?? "-",
       rates?.get(s.name)?.toFixed(0) ?? "-",
@@ -84,9 +104,12 @@ async function liveView(net: Testnet, dashboard?: Dashboard): Promise<void> {
 
 function printUp(net: Testnet): void {
   const m = net.manifest;
-  const rows = [["NODE", "RPC", "MULTIADDR", "PID", "MINER"]];
-  for (const n of m.nodes)
-    rows.push([n.name, n.rpcUrl ?? "-", n.multiaddr ?? "-", String(n.pid ?? "-"), n.miner ? "yes" : "no"]);
+  const pos = m.consensus === "pos";
+  const rows = [["NODE", "RPC", "MULTIADDR", "PID", pos ? "VALIDATORS" : "MINER"]];
+  for (const n of m.nodes) {
+    const produces = pos ? n.validators?.join(",") || "-" : n.miner ? "yes" : "no";
+    rows.push([n.name, n.rpcUrl ?? "-", n.multiaddr ?? "-", String(n.pid ?? "-"), produces]);
+  }
   process.stdout.write(`${table(rows)}\n\n`);
   process.stdout.write(`manifest:   ${net.dir}/testnet.json\n`);
   process.stdout.write(
@@ -103,10 +126,15 @@ export function registerTestnet(program: Command): void {
   t.command("up")
     .description("generate (or resume) and start an N-node testnet; stays in the foreground with a live view")
     .option("--nodes <n>", "number of nodes", "4")
-    .option("--consensus <type>", "consensus engine: pow", "pow")
+    .option("--consensus <type>", "consensus engine: pow or pos", "pow")
     .option("--dir <dir>", "testnet directory", DEFAULT_DIR)
-    .option("--block-time <seconds>", "target block time", "1")
+    .option("--block-time <seconds>", "target block time (PoS: the slot time)", "1")
     .option("--miners <k>", "how many nodes mine (default: all)")
+    .option(
+      "--validators <n>",
+      "PoS: validators bonded at genesis, spread over the nodes (default: 2 per node)",
+    )
+    .option("--epoch-slots <n>", "PoS: slots per epoch", "8")
     .option("--hashrate <h>", "throttled hashes/s per miner", "100000")
     .option("--accounts <m>", "prefunded accounts", "8")
     .option("--in-process", "run the nodes inside this process (for large counts)")
@@ -116,15 +144,19 @@ export function registerTestnet(program: Command): void {
     .option("--no-dashboard", "do not serve the browser dashboard")
     .option("--dashboard-port <port>", "port of the dashboard on 127.0.0.1 (default: a free port)")
     .action(async (o) => {
-      if (o.consensus !== "pow")
-        throw new CliError(`--consensus ${o.consensus} is not available yet (supported: pow)`);
+      if (o.consensus !== "pow" && o.consensus !== "pos")
+        throw new CliError(`--consensus ${o.consensus} is not available (supported: pow, pos)`);
       if (o.inProcess && o.detach) throw new CliError("--in-process nodes cannot be detached");
       const nodes = parseInteger(o.nodes, "nodes", 1, 64);
       const started = Date.now();
       const net = await Testnet.start({
         dir: o.dir,
         nodes,
-        consensus: "pow",
+        consensus: o.consensus,
+        ...(o.validators !== undefined
+          ? { validators: parseInteger(o.validators, "validators", 1, 1024) }
+          : {}),
+        epochSlots: parseInteger(o.epochSlots, "epoch-slots", 1, 1024),
         miners: o.miners !== undefined ? parseInteger(o.miners, "miners", 0, nodes) : nodes,
         accounts: parseInteger(o.accounts, "accounts", 1, 1000),
         blockTimeSeconds: parsePositive(o.blockTime, "block-time"),
