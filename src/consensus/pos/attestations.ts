@@ -19,7 +19,7 @@ import {
 
 /**
  * Checks an attestation for inclusion in a block at `blockSlot` (the state advanced to it): epoch
- * window, validator, assigned slot, source, not yet included. Throws PosError; returns its signature check.
+ * window, validator (known and active in the target epoch), assigned slot, source, not yet included. Throws PosError; returns its signature check.
  */
 export function attestationChecks(
   validators: readonly Validator[],
@@ -70,8 +70,8 @@ export function attestationChecks(
       fields,
     );
   }
-  if (v.slashed)
-    throw new PosError("ATTESTATION_SLASHED_VALIDATOR", `validator ${att.validatorIndex} is slashed`, fields);
+  // A slashed validator's vote is includable (consensus-specs process_attestation) but never counts:
+  // evidence earlier in the same body must not void the block.
   const assigned = attestationSlotOf(validators, pos, att.validatorIndex, target.epoch, params);
   if (assigned !== slot) {
     throw new PosError(
