@@ -1,14 +1,17 @@
 /**
- * The proposer of a slot: consensus-specs `compute_proposer_index` rejection sampling over the
- * shuffled active validators, weighted by effective stake, from the epoch's RANDAO-derived seed.
- * The acceptance bound is the largest active effective stake (the spec uses MAX_EFFECTIVE_BALANCE;
- * both give shares proportional to effective stake, the largest active one wastes fewer draws).
+ * The proposer of a slot: consensus-specs `compute_proposer_index`-style rejection sampling weighted
+ * by effective stake, from the epoch's RANDAO-derived seed and the slot. Two deliberate departures
+ * make the shares exactly proportional to effective stake, also for a handful of validators:
+ * candidates are drawn with replacement (the spec walks the shuffled list, and its
+ * without-replacement cycle favours validators early in the order when the set is small), and the
+ * acceptance test has 64-bit precision against the largest active effective stake (the spec: one
+ * random byte against MAX_EFFECTIVE_BALANCE).
  */
 import { Writer } from "../../core/encoding.ts";
 import { type Hash, sha256, utf8 } from "../../core/hash.ts";
 import type { StateReader } from "../../core/state.ts";
 import { epochOf, type PosParams } from "./params.ts";
-import { epochSeed, makeShuffle } from "./shuffle.ts";
+import { epochSeed } from "./shuffle.ts";
 import {
   activeIndicesOf,
   type PosState,
@@ -24,7 +27,10 @@ export function proposerSeed(epochSeedBytes: Hash, slot: number): Hash {
   return sha256(PROPOSER_TAG, epochSeedBytes, new Writer(8).uint(slot).finish());
 }
 
-/** compute_proposer_index over `indices` (active validators) with their effective stakes. */
+/**
+ * Rejection sampling over `indices` (active validators) weighted by effective stake: a candidate
+ * drawn uniformly from sha256(seed || i) is accepted with probability effective / bound.
+ */
 export function computeProposerIndex(
   validators: readonly Validator[],
   indices: readonly number[],
@@ -34,17 +40,16 @@ export function computeProposerIndex(
   let bound = 0n;
   for (const i of indices) if (validators[i]!.effective > bound) bound = validators[i]!.effective;
   if (bound === 0n) throw new RangeError("no active validator has effective stake");
-  const shuffle = makeShuffle(seed, indices.length);
-  let randomBytes: Hash = new Uint8Array(0);
+  const n = BigInt(indices.length);
   const counter = new Uint8Array(8);
   const view = new DataView(counter.buffer);
-  for (let i = 0; ; i++) {
-    const candidate = indices[shuffle.forward(i % indices.length)]!;
-    if (i % 32 === 0) {
-      view.setBigUint64(0, BigInt(i / 32), true);
-      randomBytes = sha256(seed, counter);
-    }
-    if (validators[candidate]!.effective * 255n >= bound * BigInt(randomBytes[i % 32]!)) return candidate;
+  for (let i = 0n; ; i++) {
+    view.setBigUint64(0, i, true);
+    const h = sha256(seed, counter);
+    const words = new DataView(h.buffer, h.byteOffset, 16);
+    const candidate = indices[Number(words.getBigUint64(0, true) % n)]!;
+    // r < effective * 2^64 / bound, for r uniform in [0, 2^64): probability effective / bound.
+    if (words.getBigUint64(8, true) * bound < validators[candidate]!.effective << 64n) return candidate;
   }
 }
 
