@@ -33,7 +33,7 @@ import {
 } from "../engine.ts";
 import { SlotClock } from "./clock.ts";
 import { PosForkChoice } from "./fork-choice.ts";
-import { encodePosMeta, type MetaCheckpoint, metaOf } from "./meta.ts";
+import { checkpointRoot, encodePosMeta, type MetaCheckpoint, metaOf, rootAtSlot } from "./meta.ts";
 import { epochOf, epochStartSlot, type PosParams, parsePosParams } from "./params.ts";
 import { PosProducer } from "./producer.ts";
 import { proposerIndex } from "./proposer.ts";
@@ -491,21 +491,6 @@ function isIncludable(
   if (v === undefined || v.slashed) return false;
   const flags = e === current ? v.currentFlags : v.previousFlags;
   return (flags & FLAG_INCLUDED) === 0;
-}
-
-/** The block at or before `slot` on the chain ending at `parent` (a checkpoint or vote root). */
-export function rootAtSlot(view: ChainView, parent: BlockMeta, slot: number): Hash {
-  let cur: BlockMeta | undefined = parent;
-  while (cur !== undefined && cur.header.height > 0 && metaOf(cur).slot > slot) {
-    cur = view.getMeta(cur.header.parentHash);
-  }
-  if (cur === undefined) throw new ConsensusError("BLOCK_BAD_PARENT", `no ancestor at slot ${slot}`);
-  return cur.header.height === 0 ? ZERO_HASH : cur.hash;
-}
-
-/** The root of checkpoint `epoch` on the chain ending at `parent`. */
-export function checkpointRoot(view: ChainView, parent: BlockMeta, epoch: number, params: PosParams): Hash {
-  return rootAtSlot(view, parent, epochStartSlot(epoch, params));
 }
 
 /** A state checkpoint with the height of its block (epoch 0's zero root is genesis). */

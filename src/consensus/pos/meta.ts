@@ -5,8 +5,9 @@
  *   slot u64 | justified: epoch u64, root 32, height u64 | finalized: epoch u64, root 32, height u64
  */
 import { Reader, Writer } from "../../core/encoding.ts";
-import { bytesEqual, type Hash } from "../../core/hash.ts";
-import type { BlockMeta } from "../engine.ts";
+import { bytesEqual, type Hash, ZERO_HASH } from "../../core/hash.ts";
+import { type BlockMeta, type ChainView, ConsensusError } from "../engine.ts";
+import { epochStartSlot, type PosParams } from "./params.ts";
 
 /** An FFG checkpoint with the height of its root block. */
 export interface MetaCheckpoint {
@@ -65,4 +66,24 @@ export function metaOf(meta: BlockMeta): PosMeta {
 /** Checkpoints are equal when epoch and root are. */
 export function sameCheckpoint(a: MetaCheckpoint, b: MetaCheckpoint): boolean {
   return a.epoch === b.epoch && bytesEqual(a.root, b.root);
+}
+
+/** The block at or before `slot` on the chain ending at `parent` (a checkpoint or vote root). */
+export function rootAtSlot(view: ChainView, parent: BlockMeta, slot: number): Hash {
+  let cur: BlockMeta | undefined = parent;
+  while (cur !== undefined && cur.header.height > 0 && metaOf(cur).slot > slot) {
+    cur = view.getMeta(cur.header.parentHash);
+  }
+  if (cur === undefined) throw new ConsensusError("BLOCK_BAD_PARENT", `no ancestor at slot ${slot}`);
+  return cur.header.height === 0 ? ZERO_HASH : cur.hash;
+}
+
+/** The root of checkpoint `epoch` on the chain ending at `parent`. */
+export function checkpointRoot(
+  view: ChainView,
+  parent: BlockMeta,
+  epoch: number,
+  params: Pick<PosParams, "slotsPerEpoch">,
+): Hash {
+  return rootAtSlot(view, parent, epochStartSlot(epoch, params));
 }

@@ -8,7 +8,7 @@
  */
 import { Reader, Writer } from "../../core/encoding.ts";
 import { ChainlabError } from "../../core/errors.ts";
-import { type Hash, toHex } from "../../core/hash.ts";
+import { bytesEqual, type Hash, toHex } from "../../core/hash.ts";
 import { StateOverlay, type StateReader } from "../../core/state.ts";
 import { verify } from "../../crypto/ed25519.ts";
 import type { ChainView, EngineLogger, EngineTopic } from "../engine.ts";
@@ -16,6 +16,7 @@ import type { SlotClock } from "./clock.ts";
 import { PosError } from "./errors.ts";
 import type { PosForkChoiceMessage } from "./fork-choice.ts";
 import { PosMessageError } from "./message-errors.ts";
+import { checkpointRoot } from "./meta.ts";
 import { epochOf } from "./params.ts";
 import { AttestationPool, EvidencePool, HeaderWatch } from "./pool.ts";
 import { attestationSlot } from "./shuffle.ts";
@@ -181,26 +182,28 @@ export class PosMessages {
         `validator ${att.validatorIndex} is slashed`,
         fields,
       );
-    let assigned: number;
-    try {
-      assigned = attestationSlot(state, att.validatorIndex, target.epoch, p);
-    } catch (err) {
-      if (!(err instanceof RangeError)) throw err;
-      throw new PosMessageError(
-        "POS_NOT_READY",
-        `no duties of epoch ${target.epoch} in our head state`,
-        fields,
-      );
-    }
-    if (assigned !== slot) {
-      throw new PosError(
-        "ATTESTATION_WRONG_SLOT",
-        `validator ${att.validatorIndex} attests in slot ${assigned}`,
-        {
-          ...fields,
-          expected: assigned,
-        },
-      );
+    if (this.onOurChain(att)) {
+      let assigned: number;
+      try {
+        assigned = attestationSlot(state, att.validatorIndex, target.epoch, p);
+      } catch (err) {
+        if (!(err instanceof RangeError)) throw err;
+        throw new PosMessageError(
+          "POS_NOT_READY",
+          `no duties of epoch ${target.epoch} in our head state`,
+          fields,
+        );
+      }
+      if (assigned !== slot) {
+        throw new PosError(
+          "ATTESTATION_WRONG_SLOT",
+          `validator ${att.validatorIndex} attests in slot ${assigned}`,
+          {
+            ...fields,
+            expected: assigned,
+          },
+        );
+      }
     }
     if (this.attestations.has(att))
       throw new PosError("ATTESTATION_DUPLICATE", "attestation already seen", fields);
@@ -223,6 +226,19 @@ export class PosMessages {
     });
     // A vote for a block we have not imported counts once the block arrives, but is not relayed.
     return this.d.view()?.getMeta(att.data.head) === undefined ? "ignore" : "accept";
+  }
+
+  /**
+   * Whether the vote's target is our head chain's checkpoint. Only then do our duties (seeded by
+   * our chain's RANDAO) apply to it; a vote from another branch is judged by its signature alone,
+   * one per validator and epoch (a second one is evidence), so honest voters on a fork are never
+   * blamed and their votes still reach the fork choice.
+   */
+  private onOurChain(att: Attestation): boolean {
+    const view = this.d.view();
+    if (view === undefined) return true;
+    const { epoch, root } = att.data.target;
+    return bytesEqual(checkpointRoot(view, view.head(), epoch, this.d.clock.params), root);
   }
 
   private currentEpoch(): number {
