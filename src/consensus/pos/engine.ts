@@ -75,6 +75,8 @@ export interface PosEngineOptions {
 }
 
 const ZERO_SIGNATURE = new Uint8Array(64);
+/** Distinct keys remembered for one validator index (branches that disagree on it). */
+const MAX_KEYS_PER_INDEX = 4;
 
 /** The PoS implementation of ConsensusEngine. */
 export class PosEngine implements ConsensusEngine {
@@ -93,6 +95,9 @@ export class PosEngine implements ConsensusEngine {
   forkChoice: PosForkChoice | undefined;
   private producer: PosProducer | undefined;
   private duty: { key: string; state: StateOverlay } | undefined;
+  /** Validator keys by index, from every state we executed (see verifyProposerSignature). */
+  private readonly validatorKeys = new Map<number, Uint8Array[]>();
+  private keysSeen = 0;
 
   constructor(genesis: Genesis, options: PosEngineOptions = {}) {
     this.params = parsePosParams(genesis.consensus.params);
@@ -100,6 +105,8 @@ export class PosEngine implements ConsensusEngine {
     this.domain = genesisConfigHash(genesis);
     this.now = options.now ?? Date.now;
     this.tickMs = Math.max(10, Math.floor(this.params.slotMs / 4));
+    this.params.validators.forEach((v, i) => this.learnKey(i, v.publicKey));
+    this.keysSeen = this.params.validators.length;
     this.messages = new PosMessages({
       clock: this.clock,
       domain: this.domain,
@@ -284,24 +291,49 @@ export class PosEngine implements ConsensusEngine {
   }
 
   /**
-   * The proposer's signature, against its key in the head state (validator records are append-only,
-   * so an index names the same key on every branch that has it). Whether this validator was the
-   * slot's proposer needs the parent's state: applyBlock checks it.
+   * The proposer's signature, against a key the validator index had in a state we executed
+   * (genesis, any executed block's, or the head's). Keys are appended to the registry, so an index
+   * names one key on nearly every branch; where two branches put different keys at one index both
+   * are tried, and applyBlock binds the slot's proposer to its key through the RANDAO reveal.
    */
   private verifyProposerSignature(header: Header, f: PosFields): void {
-    const state = this.headState();
-    if (state === undefined) return;
-    const v = findValidator(state, f.proposerIndex);
-    if (v === undefined) {
+    const keys = this.keysOf(f.proposerIndex);
+    if (keys.length === 0) {
       throw new ConsensusError("BLOCK_BAD_PROPOSER", `no validator ${f.proposerIndex}`, {
         got: f.proposerIndex,
       });
     }
-    if (!verify(f.signature, blockSigningRoot(this.domain, header), v.publicKey)) {
+    const root = blockSigningRoot(this.domain, header);
+    if (!keys.some((k) => verify(f.signature, root, k))) {
       throw new ConsensusError("BLOCK_BAD_SEAL", "proposer signature does not verify", {
         proposerIndex: f.proposerIndex,
       });
     }
+  }
+
+  private keysOf(index: number): Uint8Array[] {
+    const known = this.validatorKeys.get(index) ?? [];
+    const state = this.headState();
+    const atHead = state === undefined ? undefined : findValidator(state, index)?.publicKey;
+    if (atHead !== undefined) this.learnKey(index, atHead);
+    return this.validatorKeys.get(index) ?? known;
+  }
+
+  private learnKey(index: number, key: Uint8Array): void {
+    const list = this.validatorKeys.get(index) ?? [];
+    if (list.some((k) => bytesEqual(k, key)) || list.length >= MAX_KEYS_PER_INDEX) return;
+    list.push(key);
+    this.validatorKeys.set(index, list);
+  }
+
+  /** Records the keys of validators a state added since the last one we saw. */
+  private learnKeys(state: StateReader): void {
+    const count = readPosState(state).validatorCount;
+    for (let i = this.keysSeen; i < count; i++) {
+      const v = findValidator(state, i);
+      if (v !== undefined) this.learnKey(i, v.publicKey);
+    }
+    this.keysSeen = Math.max(this.keysSeen, count);
   }
 
   /** The header's body root must be the body's: a mismatch is the sender's, not the block's. */
@@ -351,6 +383,7 @@ export class PosEngine implements ConsensusEngine {
       },
       this.params,
     );
+    this.learnKeys(state);
     return encodePosMeta({
       slot: f.slot,
       justified: withHeight(ctx.view, ctx.parent, info.justified),
