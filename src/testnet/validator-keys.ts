@@ -5,7 +5,7 @@
  */
 import { access, mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { defaultPosParams, posGenesisParams } from "../consensus/pos/params.ts";
+import { genesisParams } from "../consensus/registry.ts";
 import type { Json } from "../core/genesis.ts";
 import { fromHex } from "../core/hash.ts";
 import { addressBytesOf } from "../crypto/address.ts";
@@ -75,19 +75,27 @@ export interface PosChainOptions {
   stake?: bigint;
 }
 
+const withdrawalOf = (k: ValidatorKeyFile) => {
+  const publicKey = fromHex(k.publicKey);
+  return { publicKey, withdrawal: addressBytesOf(publicKey) };
+};
+
 /**
- * genesis.consensus.params of a PoS chain bonding `keys` in index order, each withdrawing to its
- * own address (throws CONSENSUS_BAD_PARAMS, e.g. for a stake below the minimum).
+ * genesis.consensus.params of a PoS chain (through the registry) bonding `keys` in index order,
+ * each withdrawing to its own address; throws CONSENSUS_BAD_PARAMS, e.g. for a stake below the
+ * minimum.
  */
 export function posValidatorParams(keys: ValidatorKeyFile[], o: PosChainOptions): Record<string, Json> {
   const sorted = [...keys].sort((a, b) => a.index - b.index);
-  const stake = o.stake ?? defaultPosParams().minStake;
-  return posGenesisParams({
-    slotMs: o.slotMs,
-    slotsPerEpoch: o.slotsPerEpoch,
-    validators: sorted.map((k) => {
-      const publicKey = fromHex(k.publicKey);
-      return { publicKey, stake, withdrawal: addressBytesOf(publicKey) };
-    }),
-  });
+  const build = (stake: bigint, validators: ValidatorKeyFile[]) =>
+    genesisParams("pos", {
+      blockTimeMs: o.slotMs,
+      pos: {
+        slotsPerEpoch: o.slotsPerEpoch,
+        validators: validators.map((k) => ({ ...withdrawalOf(k), stake })),
+      },
+    });
+  // The default stake is the minimum, read from the chain's params (a probe stake above any minimum).
+  const stake = o.stake ?? BigInt(build(1n << 62n, sorted.slice(0, 1)).minStake as string);
+  return build(stake, sorted);
 }
