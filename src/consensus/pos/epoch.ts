@@ -4,6 +4,7 @@
  * (ejection, activation queue), correlation slashing penalties, withdrawals, effective stake with
  * hysteresis, then the slashing window, participation and seeds rotate.
  */
+import { U64_MAX } from "../../core/encoding.ts";
 import type { Hash } from "../../core/hash.ts";
 import { epochStartSlot, type PosParams } from "./params.ts";
 import { activationExitEpoch, effectiveOf, initiateExit } from "./staking.ts";
@@ -95,7 +96,8 @@ function updateInactivityAndRewards(
 ): void {
   const leak = isInLeak(pos, epoch, params);
   const bias = params.inactivityScoreBias;
-  pos.rewardPool += params.issuancePerEpoch;
+  // Issuance stops rather than overflow u64 (the supply must stay representable).
+  if (pos.rewardPool + params.issuancePerEpoch <= U64_MAX) pos.rewardPool += params.issuancePerEpoch;
   for (const v of validators) {
     if (!isEligible(v, epoch)) continue;
     // process_inactivity_updates

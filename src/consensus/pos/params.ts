@@ -239,9 +239,12 @@ export function parsePosParams(raw: Record<string, Json>): PosParams {
   if (bodyMax > MAX_ENGINE_BODY) {
     fail("maxAttestationsPerBlock", `a full body (${bodyMax} bytes) exceeds ${MAX_ENGINE_BODY} bytes`);
   }
+  let bonded = 0n;
   p.validators.forEach((v, i) => {
     if (v.stake < p.minStake) fail(`validators[${i}].stake`, "is below minStake");
+    bonded += v.stake;
   });
+  if (bonded > U64_MAX) fail("validators", "total stake exceeds u64");
   if (p.validators.length === 0) fail("validators", "must name at least one validator");
   return p;
 }

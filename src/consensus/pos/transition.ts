@@ -208,7 +208,14 @@ export function processBlock(
   const pos = advanceSlots(state, input.slot, params, input.rootAtSlot);
   const epoch = epochOf(input.slot, params);
   const validators = readAllValidators(state, pos);
-  const expected = proposerIndexOf(validators, pos, input.slot, params);
+  let expected: number;
+  try {
+    expected = proposerIndexOf(validators, pos, input.slot, params);
+  } catch (err) {
+    // Every validator has left: no block can be valid (the chain halts rather than the node).
+    if (err instanceof RangeError) throw new ConsensusError("BLOCK_BAD_PROPOSER", err.message);
+    throw err;
+  }
   if (input.proposerIndex !== expected) {
     throw new ConsensusError("BLOCK_BAD_PROPOSER", `slot ${input.slot} is validator ${expected}'s`, {
       got: input.proposerIndex,
@@ -228,7 +235,8 @@ export function processBlock(
   pos.randaoMix = pos.randaoMix.map((b, i) => b ^ mix[i]!);
   const { body } = input;
   if (!params.slashingEnabled && body.proposerSlashings.length + body.attesterSlashings.length > 0) {
-    bodyError("proposerSlashing", 0, new PosError("EVIDENCE_DISABLED", "slashing is disabled on this chain"));
+    const what = body.proposerSlashings.length > 0 ? "proposerSlashing" : "attesterSlashing";
+    bodyError(what, 0, new PosError("EVIDENCE_DISABLED", "slashing is disabled on this chain"));
   }
   refuseDuplicates(body);
   const slash = (
