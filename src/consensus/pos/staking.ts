@@ -33,7 +33,8 @@ import {
 /** The effective stake of a balance: rounded down to the increment, capped. */
 export function effectiveOf(stake: bigint, params: PosParams): bigint {
   const rounded = stake - (stake % params.effectiveIncrement);
-  return rounded < params.maxEffectiveStake ? rounded : params.maxEffectiveStake;
+  if (rounded > params.maxEffectiveStake) return params.maxEffectiveStake;
+  return rounded;
 }
 
 /** A validator waiting in the activation queue since `epoch`. */

@@ -26,7 +26,7 @@ describe("rewards and issuance", () => {
       // All 8 voted in epoch e - 2: 8 rewards of 1000 out of each epoch's 10,000.
       const n = BigInt(e - 2);
       expect(sim.pos().rewardPool).toBe(3000n + n * 2000n);
-      sim.validators().forEach((v, i) => expect(v.stake).toBe(stakes[i]! + n * 1000n));
+      expect(sim.validators().map((v) => v.stake)).toEqual(stakes.map((x) => x + n * 1000n));
       expect(sim.supply(addresses)).toBe(supply + n * 10_000n);
     }
   });
