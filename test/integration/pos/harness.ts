@@ -11,7 +11,7 @@ import type { Genesis } from "../../../src/core/genesis.ts";
 import { toHex } from "../../../src/core/hash.ts";
 import { encryptKeystore, writeKeystoreFile } from "../../../src/crypto/keystore.ts";
 import { ChainlabNode } from "../../../src/node/node.ts";
-import { createP2P } from "../../../src/p2p/index.ts";
+import { createP2P, type P2POptions } from "../../../src/p2p/index.ts";
 import { type Actor, actor, tempDir } from "../../helpers/fixtures.ts";
 import { link, type TestPeer, testLogger, waitFor } from "../p2p/harness.ts";
 
@@ -66,7 +66,7 @@ export class PosHarness {
     name: string,
     genesis: Genesis,
     keys: Actor[],
-    o: { unsafeEquivocate?: boolean; dataDir?: string } = {},
+    o: { unsafeEquivocate?: boolean; dataDir?: string; p2p?: Partial<P2POptions> } = {},
   ): Promise<PosPeer> {
     let dataDir = o.dataDir;
     if (dataDir === undefined) {
@@ -100,7 +100,14 @@ export class PosHarness {
     );
     const p2p = await createP2P(
       node,
-      { reconnectBaseMs: 100, reconnectMaxMs: 1000, statusIntervalMs: 500, progressLogMs: 1000, dataDir },
+      {
+        reconnectBaseMs: 100,
+        reconnectMaxMs: 1000,
+        statusIntervalMs: 500,
+        progressLogMs: 1000,
+        ...o.p2p,
+        dataDir,
+      },
       { log },
     );
     await p2p.start();
