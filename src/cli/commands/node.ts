@@ -38,6 +38,9 @@ export interface StartOptions {
   maxPeers?: string;
   metricsPublic?: boolean;
   rpcAllowRemote?: boolean;
+  validatorKeys?: string;
+  validatorPassphraseFile?: string;
+  unsafeEquivocate?: boolean;
 }
 
 function flagSettings(o: StartOptions): Partial<Record<ConfigKey, unknown>> {
@@ -58,6 +61,9 @@ function flagSettings(o: StartOptions): Partial<Record<ConfigKey, unknown>> {
   if (beneficiary !== undefined) f["produce.beneficiary"] = beneficiary;
   if (o.minerThreads !== undefined) f["pow.threads"] = o.minerThreads;
   if (o.hashrate !== undefined) f["pow.hashrate"] = o.hashrate;
+  if (o.validatorKeys !== undefined) f["pos.keys_dir"] = o.validatorKeys;
+  if (o.validatorPassphraseFile !== undefined) f["pos.passphrase_file"] = o.validatorPassphraseFile;
+  if (o.unsafeEquivocate) f["pos.unsafe_equivocate"] = true;
   return f;
 }
 
@@ -138,6 +144,12 @@ export function registerNode(program: Command): void {
     .option("--beneficiary <address>", "address that receives block rewards and fees")
     .option("--miner-threads <n>", "PoW worker threads (default: one per core)")
     .option("--hashrate <h>", "throttle PoW to this many hashes/s (experiments)")
+    .option("--validator-keys <dir>", "PoS: validate with every keystore in this dir (pos.keys_dir)")
+    .option(
+      "--validator-passphrase-file <file>",
+      "PoS: the validator keystores' passphrase (pos.passphrase_file)",
+    )
+    .option("--unsafe-equivocate", "PoS experiments only: slashing protection off, validators double-sign")
     .option("--listen <multiaddr>", "p2p listen address, repeatable (default /ip4/127.0.0.1/tcp/0)", collect)
     .option("--bootstrap <multiaddr>", "peer to connect to, repeatable", collect)
     .option("--max-peers <n>", "maximum connected peers")
