@@ -86,7 +86,10 @@ export function initiateExit(v: Validator, pos: PosState, epoch: number, params:
 function debit(state: StateOverlay, tx: Tx, amount: bigint): void {
   const address = addressBytesOf(tx.from);
   const a = state.getAccount(address);
-  // applyTx checked amount + fee against the balance before it took the fee.
+  // applyTx checked amount + fee before it took the fee; a direct caller gets the same refusal.
+  if (a.balance < amount) {
+    throw new TxError("TX_INSUFFICIENT_FUNDS", `balance ${a.balance} does not cover the stake ${amount}`);
+  }
   state.setAccount(address, { balance: a.balance - amount, nonce: a.nonce });
 }
 

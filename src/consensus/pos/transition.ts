@@ -4,7 +4,6 @@
  * consensus-specs order. Every check that needs no signature runs first; the signatures are
  * verified last (or returned for the engine to batch).
  */
-
 import { ChainlabError } from "../../core/errors.ts";
 import { type Hash, sha256, toHex, ZERO_HASH } from "../../core/hash.ts";
 import type { StateOverlay } from "../../core/state.ts";
@@ -22,7 +21,7 @@ import {
   type SignatureCheck,
   slashValidator,
 } from "./slashing.ts";
-import { effectiveOf } from "./staking.ts";
+import { newValidator } from "./staking.ts";
 import {
   type Checkpoint,
   encodeAttestation,
@@ -31,9 +30,6 @@ import {
   type PosBody,
   randaoSigningRoot,
 } from "./types.ts";
-
-export { applyStakingTx } from "./staking.ts";
-
 import {
   addValidator,
   genesisMix,
@@ -44,6 +40,8 @@ import {
   writePosState,
   writeValidator,
 } from "./validators.ts";
+
+export { applyStakingTx } from "./staking.ts";
 
 /** Writes the genesis registry (every genesis validator active from epoch 0) and the PoS record. */
 export function posGenesisState(state: StateOverlay, params: PosParams): void {
@@ -65,18 +63,8 @@ export function posGenesisState(state: StateOverlay, params: PosParams): void {
   };
   for (const g of params.validators) {
     addValidator(state, pos, {
-      publicKey: g.publicKey,
-      withdrawal: g.withdrawal,
-      stake: g.stake,
-      effective: effectiveOf(g.stake, params),
-      eligibilityEpoch: 0,
+      ...newValidator(g.publicKey, g.withdrawal, g.stake, 0, params),
       activationEpoch: 0,
-      exitEpoch: Number.MAX_SAFE_INTEGER,
-      withdrawableEpoch: Number.MAX_SAFE_INTEGER,
-      slashed: false,
-      inactivityScore: 0,
-      previousFlags: 0,
-      currentFlags: 0,
     });
   }
   writePosState(state, pos);
