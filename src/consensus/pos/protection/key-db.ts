@@ -89,6 +89,25 @@ export class KeyDb {
     return key;
   }
 
+  /**
+   * The first key of `prefix` (an index of vote pairs) whose first epoch is above `above` and
+   * whose second is below `below`, as [first, second]. Honest histories have few votes above the
+   * one being signed, so the scan is short.
+   */
+  private async findAboveBelow(
+    prefix: number,
+    above: bigint,
+    below: bigint,
+  ): Promise<[bigint, bigint] | undefined> {
+    for await (const key of this.db.keys({
+      gt: recordKey(prefix, above, U64_MAX),
+      lt: Uint8Array.of(prefix + 1),
+    })) {
+      if (keyU64(key, 1) < below) return [keyU64(key, 0), keyU64(key, 1)];
+    }
+    return undefined;
+  }
+
   private refuse(code: ConstructorParameters<typeof ProtectionError>[0], message: string, data: object) {
     return new ProtectionError(code, `${message} (pubkey 0x${this.pubkey.slice(0, 16)}…)`, {
       pubkey: `0x${this.pubkey}`,
@@ -149,36 +168,24 @@ export class KeyDb {
         throw this.refuse("PROTECTION_DOUBLE_VOTE", `target epoch ${target} was already voted for`, data);
       }
       // An earlier vote with a later source and an earlier target is surrounded by this one.
-      for await (const key of this.db.keys({
-        gt: recordKey(SOURCE, source, U64_MAX),
-        lt: Uint8Array.of(SOURCE + 1),
-      })) {
-        if (keyU64(key, 1) < target) {
-          throw this.refuse(
-            "PROTECTION_SURROUNDING_VOTE",
-            `(${source}, ${target}) surrounds an earlier vote`,
-            {
-              ...data,
-              existing: { source: String(keyU64(key, 0)), target: String(keyU64(key, 1)) },
-            },
-          );
-        }
+      const inner = await this.findAboveBelow(SOURCE, source, target);
+      if (inner !== undefined) {
+        throw this.refuse("PROTECTION_SURROUNDING_VOTE", `(${source}, ${target}) surrounds an earlier vote`, {
+          ...data,
+          existing: { source: String(inner[0]), target: String(inner[1]) },
+        });
       }
       // An earlier vote with a later target and an earlier source surrounds this one.
-      for await (const key of this.db.keys({
-        gt: recordKey(TARGET, target, U64_MAX),
-        lt: Uint8Array.of(TARGET + 1),
-      })) {
-        if (keyU64(key, 1) < source) {
-          throw this.refuse(
-            "PROTECTION_SURROUNDED_VOTE",
-            `(${source}, ${target}) is surrounded by an earlier vote`,
-            {
-              ...data,
-              existing: { source: String(keyU64(key, 1)), target: String(keyU64(key, 0)) },
-            },
-          );
-        }
+      const outer = await this.findAboveBelow(TARGET, target, source);
+      if (outer !== undefined) {
+        throw this.refuse(
+          "PROTECTION_SURROUNDED_VOTE",
+          `(${source}, ${target}) is surrounded by an earlier vote`,
+          {
+            ...data,
+            existing: { source: String(outer[1]), target: String(outer[0]) },
+          },
+        );
       }
       const minSource = await this.firstKey(SOURCE);
       if (minSource !== undefined && source < keyU64(minSource, 0)) {
