@@ -160,6 +160,16 @@ export interface EngineHost {
   log: EngineLogger;
 }
 
+/** A read-scope JSON-RPC method an engine adds (e.g. `pos_validator`); every param is optional. */
+export interface EngineRpcMethod {
+  name: string;
+  description: string;
+  /** Param name -> kind: a non-negative integer, or hex of `bytes` bytes. */
+  params: Record<string, { kind: "integer" } | { kind: "hex"; bytes: number }>;
+  /** Throws a ChainlabError with a code for a request it cannot answer. */
+  handler(params: Record<string, number | string | undefined>): unknown;
+}
+
 /** A gossip topic an engine owns; p2p registers it under the chain's name prefix. */
 export interface EngineTopic {
   /** Short name, e.g. "attestations"; the full topic is /chainlab/<genesis8>/<name>/1. */
@@ -224,6 +234,8 @@ export interface ConsensusEngine {
   stop(): Promise<void>;
   /** What `consensus_status` reports. */
   status(view: ChainView, forkChoice: ForkChoice): Record<string, unknown>;
+  /** The engine's own read-only RPC methods (none for PoW). */
+  rpcMethods?(): EngineRpcMethod[];
   /** The engine's own gauges for /metrics (PoW: hashrate). */
   metrics(): EngineMetric[];
   /** The engine fields of a header in readable form (for RPC and the CLI). */

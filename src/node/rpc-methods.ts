@@ -141,6 +141,22 @@ export function registerNodeMethods(
     handler: () => engine.status(chain.view, chain.forkChoice),
   });
 
+  // The engine's own methods (PoS: pos_validator), registered by what they declare, never by engine type.
+  for (const m of engine.rpcMethods?.() ?? []) {
+    const shape = Object.fromEntries(
+      Object.entries(m.params).map(([k, p]) => [
+        k,
+        v.optional<number | string>(p.kind === "integer" ? v.integer({ min: 0 }) : v.hex({ bytes: p.bytes })),
+      ]),
+    );
+    server.registerMethod(m.name, {
+      scope: "read",
+      params: params(shape),
+      description: m.description,
+      handler: (p) => m.handler(p as Record<string, number | string | undefined>),
+    });
+  }
+
   server.registerMethod("node_info", {
     scope: "read",
     params: noParams,

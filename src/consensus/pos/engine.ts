@@ -24,6 +24,7 @@ import {
   type EngineHost,
   type EngineLogger,
   type EngineMetric,
+  type EngineRpcMethod,
   type EngineTopic,
   type ForkChoice,
   type ForkChoiceRestore,
@@ -37,6 +38,7 @@ import { checkpointRoot, encodePosMeta, type MetaCheckpoint, metaOf, rootAtSlot 
 import { epochOf, epochStartSlot, type PosParams, parsePosParams } from "./params.ts";
 import { PosProducer } from "./producer.ts";
 import { proposerIndex } from "./proposer.ts";
+import { posRpcMethods } from "./rpc.ts";
 import { attestationSlot } from "./shuffle.ts";
 import { verifyAttesterSlashing, verifyProposerSlashing } from "./slashing.ts";
 import { describePosStatus } from "./status.ts";
@@ -430,6 +432,10 @@ export class PosEngine implements ConsensusEngine {
 
   status(view: ChainView, forkChoice: ForkChoice): Record<string, unknown> {
     return describePosStatus(this, view, forkChoice, this.producer);
+  }
+
+  rpcMethods(): EngineRpcMethod[] {
+    return posRpcMethods(this);
   }
 
   metrics(): EngineMetric[] {

@@ -21,6 +21,7 @@ import { createEngine } from "../../../../src/consensus/registry.ts";
 import type { Block } from "../../../../src/core/block.ts";
 import { ChainlabError } from "../../../../src/core/errors.ts";
 import type { Genesis } from "../../../../src/core/genesis.ts";
+import { toHex } from "../../../../src/core/hash.ts";
 import { sign } from "../../../../src/crypto/ed25519.ts";
 import { silentLogger } from "../../../../src/node/logger.ts";
 import { cleanupAfterEach, openChain } from "../../../helpers/chain.ts";
@@ -340,5 +341,27 @@ describe("PoS engine: attestation gossip checks", () => {
     const b = propose(2);
     expect(engine.describeFields(b.header)).toMatchObject({ slot: 2, epoch: 0 });
     expect(encodePosFields(posFieldsOf(b.header))).toEqual(b.header.engine);
+  });
+});
+
+describe("PoS engine: pos_validator", () => {
+  const defer = cleanupAfterEach();
+
+  it("answers by index or public key, and refuses an unknown validator with a code", async () => {
+    const { engine } = await setup(defer);
+    const [method] = engine.rpcMethods();
+    expect(method!.name).toBe("pos_validator");
+    const byIndex = method!.handler({ index: 2 }) as Record<string, unknown>;
+    expect(byIndex).toMatchObject({
+      index: 2,
+      publicKey: toHex(vals[2]!.publicKey),
+      slashed: false,
+      status: "active",
+    });
+    expect(method!.handler({ publicKey: toHex(vals[2]!.publicKey) })).toEqual(byIndex);
+    expect(JSON.parse(JSON.stringify(byIndex))).toEqual(byIndex);
+    for (const p of [{ index: 9 }, { publicKey: toHex(outsider.publicKey) }, {}]) {
+      expect(() => method!.handler(p)).toThrow(expect.objectContaining({ code: "POS_UNKNOWN_VALIDATOR" }));
+    }
   });
 });
