@@ -36,6 +36,7 @@ import { SlotClock } from "./clock.ts";
 import { PosForkChoice } from "./fork-choice.ts";
 import { checkpointRoot, encodePosMeta, type MetaCheckpoint, metaOf, rootAtSlot } from "./meta.ts";
 import { epochOf, epochStartSlot, type PosParams, parsePosParams } from "./params.ts";
+import { HISTORY_PER_VALIDATOR } from "./pool.ts";
 import { PosProducer } from "./producer.ts";
 import { proposerIndex } from "./proposer.ts";
 import { posRpcMethods } from "./rpc.ts";
@@ -395,7 +396,10 @@ export class PosEngine implements ConsensusEngine {
 
   createForkChoice(view: ChainView, restore: ForkChoiceRestore): ForkChoice {
     this.view = view;
-    this.forkChoice = new PosForkChoice(view, restore);
+    // Votes some epochs below finality stay for surround checks; the history is bounded anyway.
+    this.forkChoice = new PosForkChoice(view, restore, (epoch) =>
+      this.messages.attestations.prune(epoch - HISTORY_PER_VALIDATOR),
+    );
     return this.forkChoice;
   }
 

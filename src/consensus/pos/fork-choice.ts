@@ -67,8 +67,12 @@ export class PosForkChoice implements ForkChoice {
   /** Wall time of the last tick. */
   now = 0;
 
-  constructor(view: ChainView, restore: ForkChoiceRestore) {
+  private readonly onPrune: ((finalizedEpoch: number) => void) | undefined;
+
+  /** `onPrune` hears of each new finalized epoch (the engine drops pooled messages below it). */
+  constructor(view: ChainView, restore: ForkChoiceRestore, onPrune?: (finalizedEpoch: number) => void) {
     this.view = view;
+    this.onPrune = onPrune;
     const g = view.genesis();
     const genesisCheckpoint: MetaCheckpoint = { epoch: 0, root: g.hash, height: 0 };
     this.storeJustified = genesisCheckpoint;
@@ -213,6 +217,7 @@ export class PosForkChoice implements ForkChoice {
 
   /** Forgets the removed blocks (they do not descend from the finalized block). */
   prune(_finalized: Checkpoint, removed: readonly BlockMeta[]): void {
+    this.onPrune?.(this.storeFinalized.epoch);
     if (removed.length === 0) return;
     const gone = new Set(removed.map((m) => toHex(m.hash)));
     for (const id of gone) {

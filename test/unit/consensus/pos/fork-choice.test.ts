@@ -224,23 +224,33 @@ describe("PoS fork choice (LMD-GHOST)", () => {
     expect(fc.weightAt(t.byName.get("A1")!.hash)).toBe(0n);
   });
 
-  it("computes the head of a 2,000-block tree with 1,000 votes in linear time", () => {
-    const t = new Tree();
-    const fc = forkChoice(t);
-    let prev = "G";
-    for (let i = 1; i <= 2000; i++) {
-      const n = `C${i}`;
-      fc.onBlock(t.add(n, prev, i));
-      if (i % 10 === 0) fc.onBlock(t.add(`S${i}`, prev, i));
-      prev = n;
-    }
-    for (let v = 0; v < 1000; v++) fc.onMessage(vote(t, v, `C${1000 + v}`, 1));
-    const started = performance.now();
-    for (let k = 0; k < 20; k++) {
-      fc.onMessage(vote(t, 1000 + k, "C2000", 2));
-      expect(t.name(fc.getHead())).toBe("C2000");
-    }
-    expect((performance.now() - started) / 20).toBeLessThan(50);
+  it("computes the head in time linear in blocks + votes (4x the tree: well under 16x the time)", () => {
+    /** Median ms of one head computation on a chain of `n` blocks (a side block every 10) with n/2 votes. */
+    const measure = (n: number): number => {
+      const t = new Tree();
+      const fc = forkChoice(t);
+      let prev = "G";
+      for (let i = 1; i <= n; i++) {
+        fc.onBlock(t.add(`C${i}`, prev, i));
+        if (i % 10 === 0) fc.onBlock(t.add(`S${i}`, prev, i));
+        prev = `C${i}`;
+      }
+      for (let v = 0; v < n / 2; v++) fc.onMessage(vote(t, v, `C${n / 2 + v}`, 1));
+      const tip = t.byName.get(`C${n}`)!;
+      const times: number[] = [];
+      for (let k = 0; k < 9; k++) {
+        fc.onMessage(vote(t, n + k, `C${n}`, 2));
+        const started = performance.now();
+        const head = fc.getHead();
+        times.push(performance.now() - started);
+        expect(head.hash).toEqual(tip.hash);
+      }
+      return times.sort((a, b) => a - b)[4]!;
+    };
+    measure(500); // warm-up
+    const small = measure(1000);
+    const large = measure(4000);
+    expect(large / small).toBeLessThan(10);
   });
 
   it("status weight: finalized epoch beats justified epoch beats height; malformed is never above", () => {
