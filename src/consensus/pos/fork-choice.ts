@@ -64,6 +64,8 @@ export class PosForkChoice implements ForkChoice {
   private storeFinalized: MetaCheckpoint;
   private head: BlockMeta | undefined;
   private readonly weights = new Map<string, bigint>();
+  /** Head computations and the votes, blocks and child edges they visited (for tests and profiling). */
+  readonly work = { heads: 0, steps: 0 };
   /** Wall time of the last tick. */
   now = 0;
 
@@ -172,6 +174,9 @@ export class PosForkChoice implements ForkChoice {
   private computeHead(): BlockMeta {
     const weights = this.weights;
     weights.clear();
+    // Each loop below visits every vote, block or child edge at most once.
+    this.work.heads++;
+    this.work.steps += this.votes.size + this.order.length;
     for (const [index, v] of this.votes) {
       if (this.equivocators.has(index) || !this.nodes.has(v.root)) continue;
       weights.set(v.root, (weights.get(v.root) ?? 0n) + v.weight);
@@ -193,6 +198,7 @@ export class PosForkChoice implements ForkChoice {
     for (;;) {
       let best: string | undefined;
       let bestWeight = -1n;
+      this.work.steps += cur.children.length;
       for (const c of cur.children) {
         if (!viable.has(c)) continue;
         const w = weights.get(c) ?? 0n;
