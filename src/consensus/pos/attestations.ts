@@ -19,7 +19,8 @@ import {
 
 /**
  * Checks an attestation for inclusion in a block at `blockSlot` (the state advanced to it): epoch
- * window, validator (known and active in the target epoch), assigned slot, source, not yet included. Throws PosError; returns its signature check.
+ * window, validator (known and active in the target epoch), assigned slot, source, not yet included.
+ * `slotOf` answers the assigned slot (processBlock passes a per-epoch cache, shuffle.ts dutiesLookup). Throws PosError; returns its signature check.
  */
 export function attestationChecks(
   validators: readonly Validator[],
@@ -28,6 +29,8 @@ export function attestationChecks(
   blockSlot: number,
   domain: Hash,
   params: PosParams,
+  slotOf: (index: number, epoch: number) => number | undefined = (index, epoch) =>
+    attestationSlotOf(validators, pos, index, epoch, params),
 ): SignatureCheck {
   const { slot, source, target } = att.data;
   const current = epochOf(blockSlot, params);
@@ -72,7 +75,7 @@ export function attestationChecks(
   }
   // A slashed validator's vote is includable (consensus-specs process_attestation) but never counts:
   // evidence earlier in the same body must not void the block.
-  const assigned = attestationSlotOf(validators, pos, att.validatorIndex, target.epoch, params);
+  const assigned = slotOf(att.validatorIndex, target.epoch);
   if (assigned !== slot) {
     throw new PosError(
       "ATTESTATION_WRONG_SLOT",

@@ -35,13 +35,23 @@ export function makeShuffle(seed: Hash, count: number): Shuffle {
     pivots.push(Number(new DataView(h.buffer, h.byteOffset, 8).getBigUint64(0, true) % BigInt(count)));
     roundSeeds.push(roundSeed);
   }
-  const suffix = new Uint8Array(4);
-  const suffixView = new DataView(suffix.buffer);
+  // One source hash serves 256 positions of a round: cache them (the spec's shuffle_list does the same).
+  const sources = new Map<number, Uint8Array>();
+  const sourceOf = (round: number, block: number): Uint8Array => {
+    const key = block * SHUFFLE_ROUND_COUNT + round;
+    let h = sources.get(key);
+    if (h === undefined) {
+      const suffix = new Uint8Array(4);
+      new DataView(suffix.buffer).setUint32(0, block, true);
+      h = sha256(roundSeeds[round]!, suffix);
+      sources.set(key, h);
+    }
+    return h;
+  };
   const swapOrNot = (index: number, round: number): number => {
     const flip = (pivots[round]! + count - index) % count;
     const position = Math.max(index, flip);
-    suffixView.setUint32(0, Math.floor(position / 256), true);
-    const byte = sha256(roundSeeds[round]!, suffix)[Math.floor((position % 256) / 8)]!;
+    const byte = sourceOf(round, Math.floor(position / 256))[Math.floor((position % 256) / 8)]!;
     return (byte >> (position % 8)) & 1 ? flip : index;
   };
   const check = (index: number) => {
@@ -140,4 +150,38 @@ export function epochCommittees(
     out.push(committee);
   }
   return out;
+}
+
+/** Validator index -> attestation slot for one epoch (active validators only). */
+export type EpochDuties = ReadonlyMap<number, number>;
+
+/** The attestation slot of every active validator in `epoch` at once (one shuffle: cache it per state and epoch). */
+export function epochDuties(
+  validators: readonly Validator[],
+  pos: PosState,
+  epoch: number,
+  params: PosParams,
+): EpochDuties {
+  const out = new Map<number, number>();
+  epochCommittees(validators, pos, epoch, params).forEach((committee, k) => {
+    for (const i of committee) out.set(i, epoch * params.slotsPerEpoch + k);
+  });
+  return out;
+}
+
+/** A lookup of attestation slots that computes each epoch's duties once. */
+export function dutiesLookup(
+  validators: readonly Validator[],
+  pos: PosState,
+  params: PosParams,
+): (index: number, epoch: number) => number | undefined {
+  const byEpoch = new Map<number, EpochDuties>();
+  return (index, epoch) => {
+    let duties = byEpoch.get(epoch);
+    if (duties === undefined) {
+      duties = epochDuties(validators, pos, epoch, params);
+      byEpoch.set(epoch, duties);
+    }
+    return duties.get(index);
+  };
 }

@@ -15,6 +15,7 @@ import { processEpoch } from "./epoch.ts";
 import { PosError } from "./errors.ts";
 import { epochOf, type PosParams } from "./params.ts";
 import { proposerIndexOf } from "./proposer.ts";
+import { dutiesLookup } from "./shuffle.ts";
 import {
   attesterSlashingChecks,
   proposerSlashingChecks,
@@ -252,10 +253,11 @@ export function processBlock(
       ? readAllValidators(state, pos)
       : validators;
   const touched = new Set<number>();
+  const slotOf = dutiesLookup(current, pos, params);
   body.attestations.forEach((att, i) => {
     try {
       checks.push({
-        ...attestationChecks(current, pos, att, input.slot, input.domain, params),
+        ...attestationChecks(current, pos, att, input.slot, input.domain, params, slotOf),
         what: "attestation",
         item: i,
       });

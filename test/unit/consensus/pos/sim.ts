@@ -10,7 +10,7 @@ import {
   type PosParams,
 } from "../../../../src/consensus/pos/params.ts";
 import { proposerIndex } from "../../../../src/consensus/pos/proposer.ts";
-import { attestationSlot } from "../../../../src/consensus/pos/shuffle.ts";
+import { epochDuties } from "../../../../src/consensus/pos/shuffle.ts";
 import { applyStakingTx } from "../../../../src/consensus/pos/staking.ts";
 import {
   advanceSlots,
@@ -26,10 +26,10 @@ import {
   randaoSigningRoot,
 } from "../../../../src/consensus/pos/types.ts";
 import {
-  isActive,
   type PosState,
   readAllValidators,
   readPosState,
+  readValidator,
   type Validator,
 } from "../../../../src/consensus/pos/validators.ts";
 import { type Hash, sha256, ZERO_HASH } from "../../../../src/core/hash.ts";
@@ -112,7 +112,7 @@ export class PosSim {
   }
 
   validator(i: number): Validator {
-    return this.validators()[i]!;
+    return readValidator(this.state, i);
   }
 
   balance(address: Uint8Array): bigint {
@@ -150,9 +150,8 @@ export class PosSim {
   }
 
   /** The honest vote of validator `index` in its slot (the block of that slot just made). */
-  vote(index: number, slot: number): Attestation {
+  vote(index: number, slot: number, pos: PosState = this.pos()): Attestation {
     const epoch = epochOf(slot, this.params);
-    const pos = this.pos();
     const source = epoch === epochOf(pos.slot, this.params) ? pos.currentJustified : pos.previousJustified;
     return this.signAttestation(index, {
       slot,
@@ -229,9 +228,11 @@ export class PosSim {
   private collectVotes(slot: number): void {
     const epoch = epochOf(slot, this.params);
     const validators = this.validators();
+    const pos = this.pos();
+    const duties = epochDuties(validators, pos, epoch, this.params);
     validators.forEach((v, i) => {
-      if (!isActive(v, epoch) || v.slashed || !this.online(i)) return;
-      if (attestationSlot(this.state, i, epoch, this.params) === slot) this.pending.push(this.vote(i, slot));
+      if (v.slashed || !this.online(i)) return;
+      if (duties.get(i) === slot) this.pending.push(this.vote(i, slot, pos));
     });
   }
 
