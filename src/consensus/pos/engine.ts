@@ -121,12 +121,7 @@ export class PosEngine implements ConsensusEngine {
       },
       publish: (topic, bytes) => this.host?.publish(topic, bytes),
       now: () => this.now(),
-      log: {
-        debug: (o, m) => this.log.debug(o, m),
-        info: (o, m) => this.log.info(o, m),
-        warn: (o, m) => this.log.warn(o, m),
-        error: (o, m) => this.log.error(o, m),
-      },
+      log: () => this.log,
     });
   }
 

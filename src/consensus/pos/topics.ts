@@ -87,7 +87,7 @@ export interface MessageDeps {
   deliver(message: PosForkChoiceMessage): void;
   publish(topic: string, bytes: Uint8Array): void;
   now(): number;
-  log: EngineLogger;
+  log(): EngineLogger;
 }
 
 /** The engine's message pools and the validation of its gossip. */
@@ -263,7 +263,7 @@ export class PosMessages {
       if (local) return;
       throw new PosError("EVIDENCE_DUPLICATE", "evidence against this proposer is pooled");
     }
-    this.d.log.warn({ kind: "proposer" }, "proposer equivocation evidence");
+    this.d.log().warn({ kind: "proposer" }, "proposer equivocation evidence");
     if (local) this.d.publish(EVIDENCE_TOPIC, encodeEvidence({ kind: "proposer", slashing: s }));
   }
 
@@ -274,10 +274,9 @@ export class PosMessages {
       if (local) return;
       throw new PosError("EVIDENCE_DUPLICATE", "evidence against this validator is pooled");
     }
-    this.d.log.warn(
-      { kind: "attester", validatorIndex: s.a.validatorIndex },
-      "attester equivocation evidence",
-    );
+    this.d
+      .log()
+      .warn({ kind: "attester", validatorIndex: s.a.validatorIndex }, "attester equivocation evidence");
     this.d.deliver({ kind: "equivocation", validatorIndices: [s.a.validatorIndex] });
     if (local) this.d.publish(EVIDENCE_TOPIC, encodeEvidence({ kind: "attester", slashing: s }));
   }
@@ -294,7 +293,7 @@ export class PosMessages {
       handle();
     } catch (err) {
       if (!(err instanceof ChainlabError)) throw err;
-      this.d.log.debug({ err: err.code }, "evidence not usable");
+      this.d.log().debug({ err: err.code }, "evidence not usable");
     }
   }
 }
