@@ -1,26 +1,19 @@
 import { describe, expect, it } from "vitest";
 import { weighJustificationAndFinalization } from "../../../../src/consensus/pos/epoch.ts";
 import type { PosState } from "../../../../src/consensus/pos/validators.ts";
+import { testPosState } from "./records.ts";
 import { COIN, PosSim } from "./sim.ts";
 
 const root = (e: number) => new Uint8Array(32).fill(e + 1);
 const cp = (e: number) => ({ epoch: e, root: root(e) });
 
 function pos(bits: number, previous: number, current: number, finalized = 0): PosState {
-  return {
-    slot: 0,
-    randaoMix: new Uint8Array(32),
-    seeds: [new Uint8Array(32), new Uint8Array(32), new Uint8Array(32)],
+  return testPosState(0, {
     justificationBits: bits,
     previousJustified: cp(previous),
     currentJustified: cp(current),
     finalized: cp(finalized),
-    validatorCount: 0,
-    exitQueueEpoch: 0,
-    exitQueueChurn: 0,
-    rewardPool: 0n,
-    slashings: [],
-  };
+  });
 }
 
 const E = 10;

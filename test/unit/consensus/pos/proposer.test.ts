@@ -6,45 +6,13 @@ import {
   proposerIndexOf,
   proposerSeed,
 } from "../../../../src/consensus/pos/proposer.ts";
-import { FAR_FUTURE_EPOCH, type PosState, type Validator } from "../../../../src/consensus/pos/validators.ts";
 import { sha256 } from "../../../../src/core/hash.ts";
+import { testPosState, testValidator } from "./records.ts";
 import { COIN, PosSim } from "./sim.ts";
 
-function validator(effective: bigint, activationEpoch = 0): Validator {
-  return {
-    publicKey: new Uint8Array(32),
-    withdrawal: new Uint8Array(20),
-    stake: effective,
-    effective,
-    eligibilityEpoch: 0,
-    activationEpoch,
-    exitEpoch: FAR_FUTURE_EPOCH,
-    withdrawableEpoch: FAR_FUTURE_EPOCH,
-    slashed: false,
-    inactivityScore: 0,
-    previousFlags: 0,
-    currentFlags: 0,
-  };
-}
-
-function posAt(slot: number): PosState {
-  const cp = { epoch: 0, root: new Uint8Array(32) };
-  const seed = sha256(Uint8Array.of(42));
-  return {
-    slot,
-    randaoMix: seed,
-    seeds: [seed, seed, seed],
-    justificationBits: 0,
-    previousJustified: cp,
-    currentJustified: cp,
-    finalized: cp,
-    validatorCount: 0,
-    exitQueueEpoch: 0,
-    exitQueueChurn: 0,
-    rewardPool: 0n,
-    slashings: [],
-  };
-}
+const validator = testValidator;
+const seed = sha256(Uint8Array.of(42));
+const posAt = (slot: number) => testPosState(slot, { seeds: [seed, seed, seed] });
 
 describe("proposer selection", () => {
   it("proposer shares match effective-stake shares over many slots (chi-square, 4 dof, p > 0.001)", () => {

@@ -7,8 +7,8 @@ import {
   shuffledIndex,
   unshuffledIndex,
 } from "../../../../src/consensus/pos/shuffle.ts";
-import { FAR_FUTURE_EPOCH, type PosState, type Validator } from "../../../../src/consensus/pos/validators.ts";
 import { fromHex, sha256 } from "../../../../src/core/hash.ts";
+import { testPosState, testValidator } from "./records.ts";
 
 const vectors = JSON.parse(
   readFileSync(
@@ -34,40 +34,9 @@ describe("compute_shuffled_index", () => {
   });
 });
 
-function validator(activationEpoch: number, exitEpoch = FAR_FUTURE_EPOCH): Validator {
-  return {
-    publicKey: new Uint8Array(32),
-    withdrawal: new Uint8Array(20),
-    stake: 32n,
-    effective: 32n,
-    eligibilityEpoch: 0,
-    activationEpoch,
-    exitEpoch,
-    withdrawableEpoch: FAR_FUTURE_EPOCH,
-    slashed: false,
-    inactivityScore: 0,
-    previousFlags: 0,
-    currentFlags: 0,
-  };
-}
-
-function posAt(slot: number): PosState {
-  const cp = { epoch: 0, root: new Uint8Array(32) };
-  return {
-    slot,
-    randaoMix: new Uint8Array(32),
-    seeds: [sha256(Uint8Array.of(1)), sha256(Uint8Array.of(2)), sha256(Uint8Array.of(3))],
-    justificationBits: 0,
-    previousJustified: cp,
-    currentJustified: cp,
-    finalized: cp,
-    validatorCount: 0,
-    exitQueueEpoch: 0,
-    exitQueueChurn: 0,
-    rewardPool: 0n,
-    slashings: [],
-  };
-}
+const validator = (activationEpoch: number, exitEpoch?: number) =>
+  testValidator(32n, activationEpoch, exitEpoch);
+const posAt = (slot: number) => testPosState(slot);
 
 describe("attestation slots", () => {
   const params = defaultPosParams(1000, 8);

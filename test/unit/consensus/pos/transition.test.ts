@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { attestationChecks } from "../../../../src/consensus/pos/attestations.ts";
+import { epochOf } from "../../../../src/consensus/pos/params.ts";
 import { epochCommittees } from "../../../../src/consensus/pos/shuffle.ts";
 import { type PosBlockInput, processBlock } from "../../../../src/consensus/pos/transition.ts";
 import {
@@ -39,21 +40,22 @@ function codeOf(run: () => unknown): string {
   }
 }
 
-/** processBlock for slot 20 on a scratch overlay with `attestations`, the proposer's reveal and 7 in fees. */
+/** processBlock for `slot` (20) on a scratch overlay with `attestations`, the proposer's reveal and 7 in fees. */
 function tryBlock(
   sim: PosSim,
   attestations: Attestation[],
   patch: Partial<PosBlockInput> = {},
   verifySignatures = true,
+  slot = 20,
 ) {
-  const proposer = sim.proposerOf(20);
+  const proposer = sim.proposerOf(slot);
   const overlay = new StateOverlay(sim.state);
   const info = processBlock(
     overlay,
     {
-      slot: 20,
+      slot,
       proposerIndex: proposer,
-      randaoReveal: sign(randaoSigningRoot(DOMAIN, 2), sim.keys[proposer]!.secretKey),
+      randaoReveal: sign(randaoSigningRoot(DOMAIN, epochOf(slot, sim.params)), sim.keys[proposer]!.secretKey),
       body: { attestations, proposerSlashings: [], attesterSlashings: [] },
       fees: 7n,
       beneficiary: BENEFICIARY,
@@ -164,25 +166,8 @@ describe("attestations", () => {
     const forged = { ...honest, signature: other.signature };
     expect(codeOf(() => tryBlock(sim, [forged]))).toBe("BLOCK_BAD_ENGINE_BODY/ATTESTATION_BAD_SIGNATURE");
     sim.block(20, { attestations: [] });
-    expect(codeOf(() => tryBlockAt(sim, 21, [other]))).toBe("BLOCK_BAD_ENGINE_BODY/ATTESTATION_DUPLICATE");
+    expect(codeOf(() => tryBlock(sim, [other], {}, true, 21))).toBe(
+      "BLOCK_BAD_ENGINE_BODY/ATTESTATION_DUPLICATE",
+    );
   });
 });
-
-/** Like tryBlock at another slot (after the sim moved on). */
-function tryBlockAt(sim: PosSim, slot: number, attestations: Attestation[]) {
-  const proposer = sim.proposerOf(slot);
-  return processBlock(
-    new StateOverlay(sim.state),
-    {
-      slot,
-      proposerIndex: proposer,
-      randaoReveal: sign(randaoSigningRoot(DOMAIN, 2), sim.keys[proposer]!.secretKey),
-      body: { attestations, proposerSlashings: [], attesterSlashings: [] },
-      fees: 0n,
-      beneficiary: BENEFICIARY,
-      rootAtSlot: sim.rootAtSlot,
-      domain: DOMAIN,
-    },
-    sim.params,
-  );
-}

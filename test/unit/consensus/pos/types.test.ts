@@ -30,6 +30,7 @@ import {
   bytes,
   expectCanonicalOrDecodeError,
   hashArb,
+  headerArb,
   hexify,
   mutate,
   mutationArb,
@@ -47,16 +48,9 @@ const fieldsArb: fc.Arbitrary<PosFields> = fc.record({
   signature: bytes(64),
 });
 
-const posHeaderArb: fc.Arbitrary<Header> = fc.record({
-  version: fc.constant(1),
-  height: safeUintArb,
-  parentHash: hashArb,
-  txRoot: hashArb,
-  stateRoot: hashArb,
-  beneficiary: bytes(20),
-  timestamp: safeUintArb,
-  engine: fieldsArb.map(encodePosFields),
-});
+const posHeaderArb: fc.Arbitrary<Header> = fc
+  .tuple(headerArb, fieldsArb)
+  .map(([h, f]) => ({ ...h, engine: encodePosFields(f) }));
 
 const checkpointArb = fc.record({ epoch: safeUintArb, root: hashArb });
 const dataArb = fc.record({ slot: safeUintArb, head: hashArb, source: checkpointArb, target: checkpointArb });
