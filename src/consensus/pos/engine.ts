@@ -247,8 +247,15 @@ export class PosEngine implements ConsensusEngine {
     }
   }
 
-  /** Fields decode, the timestamp is the slot's start, and the slot has begun (within the drift). */
+  /** Timing (verifyTiming) and, when the proposer index names a key we know, its signature. */
   verifyHeaderIntrinsic(header: Header, now: number): void {
+    const f = this.verifyTiming(header, now);
+    // An orphan's proposer may have joined on blocks we have not executed: judge only known keys.
+    if (this.keysOf(f.proposerIndex).length > 0) this.verifyProposerSignature(header, f);
+  }
+
+  /** Fields decode, the timestamp is the slot's start, and the slot has begun (within the drift). */
+  private verifyTiming(header: Header, now: number): PosFields {
     const f = this.fields(header);
     const expected = this.clock.slotStart(f.slot);
     if (header.timestamp !== expected) {
@@ -267,12 +274,13 @@ export class PosEngine implements ConsensusEngine {
         now,
       });
     }
+    return f;
   }
 
+  /** Timing, a slot after the parent's, then (cheap checks first) the proposer's signature. */
   verifyHeader(header: Header, parent: BlockMeta, _view: ChainView, now: number): void {
     verifyExtendsParent(header, parent);
-    this.verifyHeaderIntrinsic(header, now);
-    const f = this.fields(header);
+    const f = this.verifyTiming(header, now);
     const parentSlot = metaOf(parent).slot;
     if (f.slot <= parentSlot) {
       throw new ConsensusError(

@@ -212,6 +212,22 @@ describe("PoS engine: headers and bodies", () => {
     });
   });
 
+  it("checks an orphan's proposer signature before pooling it", async () => {
+    const { clock, chain, propose, engine } = await setup(defer);
+    clock.now = T0 + 2 * SLOT_MS;
+    const b = propose(2);
+    const orphanOf = (key: Actor): Block => {
+      const header = { ...b.header, parentHash: new Uint8Array(32).fill(5), height: 7 };
+      return signBlock(engine, { ...b, header }, key.secretKey);
+    };
+    const proposer = posFieldsOf(b.header).proposerIndex;
+    expect((await chain.importBlock(orphanOf(vals[proposer]!))).status).toBe("orphan");
+    expect(await refusal(chain.importBlock(orphanOf(vals[(proposer + 1) % 4]!)))).toEqual({
+      code: "BLOCK_BAD_SEAL",
+      blamed: true,
+    });
+  });
+
   it("a block from a future slot is not remembered as invalid: it imports once its slot has come", async () => {
     const { clock, chain, propose } = await setup(defer);
     clock.now = T0 + 2 * SLOT_MS;
