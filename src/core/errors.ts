@@ -60,7 +60,8 @@ export type TxErrorCode =
   | "TX_UNKNOWN_VALIDATOR"
   | "TX_VALIDATOR_NOT_ACTIVE"
   | "TX_VALIDATOR_EXITED"
-  | "TX_NOT_VALIDATOR_OWNER";
+  | "TX_NOT_VALIDATOR_OWNER"
+  | "TX_BAD_EVIDENCE";
 
 /** A transaction rejected by the stateless checks or by the state transition. */
 export class TxError extends ChainlabError {

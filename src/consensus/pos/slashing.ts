@@ -9,9 +9,13 @@
  * which the proposer gets whistleblowerReward / proposerRewardQuotient; the rest of the penalty
  * goes to the reward pool.
  */
+
+import { DecodeError, TxError } from "../../core/errors.ts";
 import { bytesEqual, type Hash } from "../../core/hash.ts";
 import type { StateOverlay, StateReader } from "../../core/state.ts";
 import { creditAccount } from "../../core/state-transition.ts";
+import type { Tx } from "../../core/tx.ts";
+import { addressBytesOf } from "../../crypto/address.ts";
 import { verify } from "../../crypto/ed25519.ts";
 import { PosError } from "./errors.ts";
 import { epochOf, type PosParams } from "./params.ts";
@@ -20,6 +24,8 @@ import {
   type AttesterSlashing,
   attestationSigningRoot,
   blockSigningRoot,
+  decodeEvidence,
+  type Evidence,
   isSlashableAttestationData,
   type ProposerSlashing,
   posFieldsOf,
@@ -30,6 +36,7 @@ import {
   readPosState,
   readValidator,
   type Validator,
+  writePosState,
   writeValidator,
 } from "./validators.ts";
 
@@ -203,4 +210,39 @@ export function slashValidator(
   creditAccount(state, whistleblower, whistleblowerReward);
   pos.rewardPool += penalty - paid;
   return { penalty, whistleblowerReward, proposerReward };
+}
+
+/**
+ * An `evidence` tx (kind 3): payload = encodeEvidence(...), amount 0. The sender is the
+ * whistleblower and, as the tx cannot name the block's proposer, gets both reward shares (the
+ * proposer earns the tx fee). Throws TxError: TX_MALFORMED, TX_UNSUPPORTED_KIND when slashing is
+ * disabled, TX_BAD_EVIDENCE with the PosError code as `reason`.
+ */
+export function applyEvidenceTx(tx: Tx, state: StateOverlay, params: PosParams, domain: Hash): SlashOutcome {
+  if (!params.slashingEnabled) throw new TxError("TX_UNSUPPORTED_KIND", "slashing is disabled on this chain");
+  if (tx.amount !== 0n) throw new TxError("TX_MALFORMED", "evidence carries no amount");
+  let evidence: Evidence;
+  try {
+    evidence = decodeEvidence(tx.payload);
+  } catch (err) {
+    if (err instanceof DecodeError) throw new TxError("TX_MALFORMED", `evidence payload: ${err.message}`);
+    throw err;
+  }
+  const pos = readPosState(state);
+  const epoch = epochOf(pos.slot, params);
+  let index: number;
+  try {
+    index = verifyEvidenceSignatures(
+      evidence.kind === "proposer"
+        ? proposerSlashingChecks(state, evidence.slashing, domain, epoch)
+        : attesterSlashingChecks(state, evidence.slashing, domain, epoch),
+    );
+  } catch (err) {
+    if (!(err instanceof PosError)) throw err;
+    throw new TxError("TX_BAD_EVIDENCE", err.message, { reason: err.code, ...err.data });
+  }
+  const whistleblower = addressBytesOf(tx.from);
+  const out = slashValidator(state, pos, index, whistleblower, whistleblower, epoch, params);
+  writePosState(state, pos);
+  return out;
 }

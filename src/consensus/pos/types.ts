@@ -244,6 +244,30 @@ export function decodeAttesterSlashing(bytes: Uint8Array): AttesterSlashing {
   return s;
 }
 
+/** A piece of slashing evidence on its own (gossip messages, `evidence` tx payloads). */
+export type Evidence =
+  | { kind: "proposer"; slashing: ProposerSlashing }
+  | { kind: "attester"; slashing: AttesterSlashing };
+
+const EVIDENCE_KINDS = { proposer: 1, attester: 2 } as const;
+
+/** kind u8 (1 proposer, 2 attester) | the slashing's encoding. */
+export function encodeEvidence(e: Evidence): Uint8Array {
+  const body =
+    e.kind === "proposer" ? encodeProposerSlashing(e.slashing) : encodeAttesterSlashing(e.slashing);
+  return new Writer(1 + body.length).u8(EVIDENCE_KINDS[e.kind]).raw(body).finish();
+}
+
+/** Decodes exactly one piece of evidence; throws DecodeError. */
+export function decodeEvidence(bytes: Uint8Array): Evidence {
+  const r = new Reader(bytes.subarray(0, 1), "evidence");
+  const kind = r.u8("kind");
+  const rest = bytes.subarray(1);
+  if (kind === EVIDENCE_KINDS.proposer) return { kind: "proposer", slashing: decodeProposerSlashing(rest) };
+  if (kind === EVIDENCE_KINDS.attester) return { kind: "attester", slashing: decodeAttesterSlashing(rest) };
+  return r.fail(`unknown evidence kind ${kind}`, { kind });
+}
+
 function checkLimit(n: number, max: number, field: string): void {
   if (n > max) throw new RangeError(`pos body: ${n} ${field} exceed ${max}`);
 }

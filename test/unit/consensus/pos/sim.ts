@@ -11,6 +11,7 @@ import {
 } from "../../../../src/consensus/pos/params.ts";
 import { proposerIndex } from "../../../../src/consensus/pos/proposer.ts";
 import { epochDuties } from "../../../../src/consensus/pos/shuffle.ts";
+import { applyEvidenceTx } from "../../../../src/consensus/pos/slashing.ts";
 import { applyStakingTx } from "../../../../src/consensus/pos/staking.ts";
 import {
   advanceSlots,
@@ -22,6 +23,8 @@ import {
   type Attestation,
   type AttestationData,
   attestationSigningRoot,
+  type Evidence,
+  encodeEvidence,
   type PosBody,
   randaoSigningRoot,
 } from "../../../../src/consensus/pos/types.ts";
@@ -161,6 +164,31 @@ export class PosSim {
     });
   }
 
+  /** The engine's tx handler: staking and evidence txs. */
+  engineTx = (tx: Tx, state: StateOverlay): void => {
+    if (tx.kind === TxKind.evidence) applyEvidenceTx(tx, state, this.params, DOMAIN);
+    else applyStakingTx(tx, state, this.params);
+  };
+
+  /** An evidence tx from `key`. */
+  evidenceTx(key: KeyPair, evidence: Evidence, nonce: number): Tx {
+    return signTx(
+      {
+        kind: TxKind.evidence,
+        chainId: 1,
+        from: key.publicKey,
+        to: new Uint8Array(20),
+        amount: 0n,
+        fee: 1000n,
+        nonce,
+        expiresAt: 0,
+        payload: encodeEvidence(evidence),
+      },
+      key.secretKey,
+      DOMAIN,
+    );
+  }
+
   /** A stake or unstake tx from `key`. */
   stakingTx(
     key: KeyPair,
@@ -191,7 +219,7 @@ export class PosSim {
     const proposer = this.proposerOf(slot);
     const overlay = new StateOverlay(this.state);
     let fees = 0n;
-    for (const tx of txs) fees += applyTx(overlay, tx, slot, (t, s) => applyStakingTx(t, s, this.params));
+    for (const tx of txs) fees += applyTx(overlay, tx, slot, this.engineTx);
     const epoch = epochOf(slot, this.params);
     const v = this.validator(proposer);
     const minInclusion = epochOf(slot, this.params) - 1;

@@ -16,9 +16,11 @@ import { readPosState, writePosState } from "../../../../src/consensus/pos/valid
 import type { Header } from "../../../../src/core/block.ts";
 import { sha256 } from "../../../../src/core/hash.ts";
 import { StateOverlay } from "../../../../src/core/state.ts";
+import { applyTx } from "../../../../src/core/state-transition.ts";
+import type { Tx } from "../../../../src/core/tx.ts";
 import { addressBytesOf } from "../../../../src/crypto/address.ts";
 import { sign } from "../../../../src/crypto/ed25519.ts";
-import { COIN, DOMAIN, PosSim } from "./sim.ts";
+import { COIN, DOMAIN, PosSim, testKey } from "./sim.ts";
 
 const EFF = 32n * COIN;
 const PENALTY = EFF / 128n; // 25_000_000
@@ -203,6 +205,40 @@ describe("slashing", () => {
     expect(verifyA(e.doubleVote)).toBe("EVIDENCE_ALREADY_SLASHED");
     expect(verifyA({ a: e.doubleVote.b, b: sim.signAttestation(4, data(9, 0, 1, 3)) })).toBe(
       "EVIDENCE_ALREADY_SLASHED",
+    );
+  });
+
+  it("an evidence tx pays its sender both shares and refuses bad evidence with typed codes", () => {
+    const key = testKey(0, "whistleblower");
+    const sim = new PosSim({ validators: 12, alloc: [{ key, balance: COIN }] });
+    const address = addressBytesOf(key.publicKey);
+    sim.runTo(9);
+    const e = evidence(sim);
+    sim.block(10, {}, [sim.evidenceTx(key, { kind: "attester", slashing: e.doubleVote }, 0)]);
+    expect(sim.validator(4)).toMatchObject({ slashed: true, stake: EFF - PENALTY });
+    expect(sim.balance(address)).toBe(COIN - 1000n + WHISTLEBLOWER);
+    const txCode = (tx: Tx) => {
+      try {
+        applyTx(new StateOverlay(sim.state), tx, 11, sim.engineTx);
+        return "OK";
+      } catch (err) {
+        const x = err as { code: string; data: { reason?: string } };
+        return x.data.reason === undefined ? x.code : `${x.code}/${x.data.reason}`;
+      }
+    };
+    const again = sim.evidenceTx(key, { kind: "attester", slashing: e.doubleVote }, 1);
+    expect(txCode(again)).toBe("TX_BAD_EVIDENCE/EVIDENCE_ALREADY_SLASHED");
+    expect(txCode({ ...again, payload: Uint8Array.of(9) })).toBe("TX_MALFORMED");
+    expect(txCode({ ...again, amount: 1n })).toBe("TX_MALFORMED");
+    expect(txCode(sim.evidenceTx(key, { kind: "proposer", slashing: e.proposer }, 1))).toBe("OK");
+    const off = new PosSim({
+      validators: 4,
+      params: { slashingEnabled: false },
+      alloc: [{ key, balance: COIN }],
+    });
+    const offTx = off.evidenceTx(key, { kind: "proposer", slashing: e.proposer }, 0);
+    expect(() => applyTx(new StateOverlay(off.state), offTx, 1, off.engineTx)).toThrow(
+      expect.objectContaining({ code: "TX_UNSUPPORTED_KIND" }),
     );
   });
 

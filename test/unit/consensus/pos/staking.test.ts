@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { verifyAttesterSlashing } from "../../../../src/consensus/pos/slashing.ts";
-import { applyStakingTx } from "../../../../src/consensus/pos/staking.ts";
 import { FAR_FUTURE_EPOCH, indexOfPublicKey, isActive } from "../../../../src/consensus/pos/validators.ts";
 import { TxError } from "../../../../src/core/errors.ts";
 import { StateOverlay } from "../../../../src/core/state.ts";
@@ -25,7 +24,7 @@ function newSim(): PosSim {
 /** The outcome of applying `tx` on top of the sim's state (not kept). */
 function outcome(sim: PosSim, tx: Tx): string {
   try {
-    applyTx(new StateOverlay(sim.state), tx, sim.slot + 1, (t, s) => applyStakingTx(t, s, sim.params));
+    applyTx(new StateOverlay(sim.state), tx, sim.slot + 1, sim.engineTx);
     return "OK";
   } catch (err) {
     if (err instanceof TxError) return err.code;

@@ -7,12 +7,14 @@ import {
   blockSigningRoot,
   decodeAttestation,
   decodeAttesterSlashing,
+  decodeEvidence,
   decodePosBody,
   decodePosFields,
   decodeProposerSlashing,
   EMPTY_POS_BODY,
   encodeAttestation,
   encodeAttesterSlashing,
+  encodeEvidence,
   encodePosBody,
   encodePosFields,
   encodeProposerSlashing,
@@ -94,9 +96,23 @@ describe("pos layouts", () => {
       fc.property(proposerSlashingArb, attestationArb, attestationArb, (ps, a, b) => {
         expect(hexify(decodeProposerSlashing(encodeProposerSlashing(ps)))).toEqual(hexify(ps));
         expect(hexify(decodeAttesterSlashing(encodeAttesterSlashing({ a, b })))).toEqual(hexify({ a, b }));
+        for (const e of [
+          { kind: "proposer" as const, slashing: ps },
+          { kind: "attester" as const, slashing: { a, b } },
+        ]) {
+          expect(hexify(decodeEvidence(encodeEvidence(e)))).toEqual(hexify(e));
+        }
       }),
       { numRuns: 100 },
     );
+  });
+
+  it("refuses evidence of an unknown kind or with trailing bytes", () => {
+    const [ps] = fc.sample(proposerSlashingArb, { numRuns: 1, seed: 8 });
+    const b = encodeEvidence({ kind: "proposer", slashing: ps! });
+    expect(() => decodeEvidence(Uint8Array.of(3, ...b.subarray(1)))).toThrow(DecodeError);
+    expect(() => decodeEvidence(new Uint8Array([...b, 0]))).toThrow(DecodeError);
+    expect(() => decodeEvidence(new Uint8Array(0))).toThrow(DecodeError);
   });
 
   it("the empty body is six zero bytes and decodes to empty lists", () => {
