@@ -1,9 +1,11 @@
 import { readFileSync } from "node:fs";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { defaultPosParams } from "../../../../src/consensus/pos/params.ts";
 import {
   attestationSlotOf,
   epochCommittees,
+  makeShuffle,
   shuffledIndex,
   unshuffledIndex,
 } from "../../../../src/consensus/pos/shuffle.ts";
@@ -25,6 +27,23 @@ describe("compute_shuffled_index", () => {
       expect(got).toEqual(c.mapping);
     });
   }
+
+  it("is a permutation of [0, n) for any seed and size", () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.integer({ min: 1, max: 600 }),
+        (seed, n) => {
+          const s = makeShuffle(seed, n);
+          const image = Array.from({ length: n }, (_, i) => s.forward(i));
+          expect(new Set(image).size).toBe(n);
+          expect(image.every((x) => x >= 0 && x < n)).toBe(true);
+          expect(image.map((x) => s.inverse(x))).toEqual(Array.from({ length: n }, (_, i) => i));
+        },
+      ),
+      { numRuns: 40, seed: 5 },
+    );
+  });
 
   it("unshuffledIndex inverts it", () => {
     const seed = sha256(new Uint8Array([9]));
