@@ -5,7 +5,8 @@
  * candidates are drawn with replacement (the spec walks the shuffled list, and its
  * without-replacement cycle favours validators early in the order when the set is small), and the
  * acceptance test has 64-bit precision against the largest active effective stake (the spec: one
- * random byte against MAX_EFFECTIVE_BALANCE).
+ * random byte against MAX_EFFECTIVE_BALANCE). The seed is only as good as RANDAO: ed25519 reveals
+ * are not unique signatures, so a proposer can grind its contribution (docs/pos-plan.md).
  */
 import { Writer } from "../../core/encoding.ts";
 import { type Hash, sha256, utf8 } from "../../core/hash.ts";
