@@ -14,6 +14,7 @@ import {
   type Validator,
 } from "./validators.ts";
 
+/** Swap-or-not rounds (consensus-specs minimal preset). */
 export const SHUFFLE_ROUND_COUNT = 10;
 
 /** The swap-or-not permutation of [0, count) for one seed, its round pivots computed once. */
@@ -24,6 +25,7 @@ export interface Shuffle {
   inverse(index: number): number;
 }
 
+/** The permutation for `seed` over `count` positions. */
 export function makeShuffle(seed: Hash, count: number): Shuffle {
   const pivots: number[] = [];
   const roundSeeds: Uint8Array[] = [];

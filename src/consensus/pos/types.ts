@@ -16,16 +16,26 @@ import { decodeHeader, encodeHeader, type Header, MAX_HEADER_SIZE } from "../../
 import { Reader, Writer } from "../../core/encoding.ts";
 import { bytesEqual, type Hash, sha256, utf8 } from "../../core/hash.ts";
 
+/** Domain tag of block signing roots. */
 export const BLOCK_TAG = utf8("chainlab/pos/block/v1");
+/** Domain tag of attestation signing roots. */
 export const ATTESTATION_TAG = utf8("chainlab/pos/attestation/v1");
+/** Domain tag of RANDAO reveal signing roots. */
 export const RANDAO_TAG = utf8("chainlab/pos/randao/v1");
+/** Domain tag of the body commitment. */
 export const BODY_TAG = utf8("chainlab/pos/body/v1");
 
+/** Bytes of the PoS header engine fields. */
 export const POS_FIELDS_SIZE = 8 + 4 + 64 + 32 + 64;
+/** Bytes of a checkpoint. */
 export const CHECKPOINT_SIZE = 40;
+/** Bytes of attestation data (what is signed). */
 export const ATTESTATION_DATA_SIZE = 8 + 32 + 2 * CHECKPOINT_SIZE;
+/** Bytes of a signed attestation. */
 export const ATTESTATION_SIZE = 4 + ATTESTATION_DATA_SIZE + 64;
+/** Largest proposer slashing: two length-prefixed headers at their maximum. */
 export const MAX_PROPOSER_SLASHING_SIZE = 2 * (2 + MAX_HEADER_SIZE);
+/** Bytes of an attester slashing. */
 export const ATTESTER_SLASHING_SIZE = 2 * ATTESTATION_SIZE;
 /** An empty body: three zero counts. */
 export const POS_BODY_FIXED_SIZE = 6;
@@ -92,6 +102,7 @@ export interface PosBodyLimits {
   maxEvidencePerBlock: number;
 }
 
+/** The canonical engine fields of a PoS header. */
 export function encodePosFields(f: PosFields): Uint8Array {
   return new Writer(POS_FIELDS_SIZE)
     .uint(f.slot)
@@ -155,6 +166,7 @@ function readAttestationData(r: Reader): AttestationData {
   };
 }
 
+/** The canonical encoding of attestation data. */
 export function encodeAttestationData(d: AttestationData): Uint8Array {
   const w = new Writer(ATTESTATION_DATA_SIZE);
   writeAttestationData(w, d);
@@ -180,6 +192,7 @@ function readAttestation(r: Reader): Attestation {
   };
 }
 
+/** The canonical encoding of a signed attestation. */
 export function encodeAttestation(a: Attestation): Uint8Array {
   const w = new Writer(ATTESTATION_SIZE);
   writeAttestation(w, a);
@@ -215,6 +228,7 @@ function readProposerSlashing(r: Reader): ProposerSlashing {
   return { a: readPosHeader(r, "a"), b: readPosHeader(r, "b") };
 }
 
+/** The canonical encoding of a proposer slashing. */
 export function encodeProposerSlashing(s: ProposerSlashing): Uint8Array {
   const w = new Writer(MAX_PROPOSER_SLASHING_SIZE);
   writeProposerSlashing(w, s);
@@ -229,6 +243,7 @@ export function decodeProposerSlashing(bytes: Uint8Array): ProposerSlashing {
   return s;
 }
 
+/** The canonical encoding of an attester slashing. */
 export function encodeAttesterSlashing(s: AttesterSlashing): Uint8Array {
   const w = new Writer(ATTESTER_SLASHING_SIZE);
   writeAttestation(w, s.a);
@@ -314,10 +329,12 @@ export function bodyRoot(bodyBytes: Uint8Array): Hash {
 /** An empty body's encoding (what a block without attestations or evidence carries). */
 export const EMPTY_POS_BODY = new Uint8Array(POS_BODY_FIXED_SIZE);
 
+/** Same epoch and root. */
 export function checkpointsEqual(a: Checkpoint, b: Checkpoint): boolean {
   return a.epoch === b.epoch && bytesEqual(a.root, b.root);
 }
 
+/** Same slot, head, source and target. */
 export function attestationDataEqual(a: AttestationData, b: AttestationData): boolean {
   return (
     a.slot === b.slot &&

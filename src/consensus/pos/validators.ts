@@ -19,16 +19,22 @@ import { type Hash, sha256 } from "../../core/hash.ts";
 import type { StateOverlay, StateReader } from "../../core/state.ts";
 import type { Checkpoint } from "./types.ts";
 
+/** State-key prefix of validator records: 0x10 || index u32. */
 export const VALIDATOR_KEY_PREFIX = 0x10;
+/** State-key prefix of the key index: 0x11 || publicKey -> index u32. */
 export const PUBKEY_INDEX_KEY_PREFIX = 0x11;
+/** State key of the PoS singleton record. */
 export const POS_STATE_KEY = Uint8Array.of(0x12);
+/** An epoch that never comes (unset activation, exit, withdrawal). */
 export const FAR_FUTURE_EPOCH = Number.MAX_SAFE_INTEGER;
 /** Most validators in a registry (indices are u32; the cap keeps epoch processing bounded). */
 export const MAX_VALIDATORS = 1 << 20;
 
 /** Participation flags of one epoch (Altair): the vote was included, its target was right, its head was right. */
 export const FLAG_INCLUDED = 1;
+/** The vote's target root was this chain's. */
 export const FLAG_TARGET = 2;
+/** The vote's head was this chain's block at its slot (and its target was right). */
 export const FLAG_HEAD = 4;
 
 /** One validator. `stake` is its balance; `effective` the hysteresis-rounded weight. */
@@ -71,14 +77,17 @@ export interface PosState {
 
 const u32Bytes = (n: number) => new Writer(4).u32(n).finish();
 
+/** The state key of validator `index`. */
 export function validatorKey(index: number): Uint8Array {
   return Uint8Array.of(VALIDATOR_KEY_PREFIX, ...u32Bytes(index));
 }
 
+/** The state key of a validator key's index. */
 export function pubkeyIndexKey(publicKey: Uint8Array): Uint8Array {
   return Uint8Array.of(PUBKEY_INDEX_KEY_PREFIX, ...publicKey);
 }
 
+/** The canonical encoding of a validator record. */
 export function encodeValidator(v: Validator): Uint8Array {
   return new Writer(140)
     .fixed(v.publicKey, 32)
@@ -102,6 +111,7 @@ function flags(r: Reader, field: string): number {
   return f;
 }
 
+/** Decodes a validator record; throws DecodeError. */
 export function decodeValidator(bytes: Uint8Array): Validator {
   const r = new Reader(bytes, "validator");
   const v: Validator = {
@@ -136,6 +146,7 @@ function readCheckpoint(r: Reader, field: string): Checkpoint {
   return { epoch: r.uint(`${field}.epoch`), root: r.fixed(32, `${field}.root`) };
 }
 
+/** The canonical encoding of the PoS record. */
 export function encodePosState(s: PosState): Uint8Array {
   const w = new Writer(320 + s.slashings.length * 8)
     .uint(s.slot)
@@ -156,6 +167,7 @@ export function encodePosState(s: PosState): Uint8Array {
   return w.finish();
 }
 
+/** Decodes the PoS record; throws DecodeError. */
 export function decodePosState(bytes: Uint8Array): PosState {
   const r = new Reader(bytes, "pos state");
   const slot = r.uint("slot");
@@ -189,10 +201,12 @@ function required<T>(v: T | undefined, what: string): T {
   return v;
 }
 
+/** The PoS record of a PoS chain's state. */
 export function readPosState(state: StateReader): PosState {
   return decodePosState(required(state.get(POS_STATE_KEY), "PoS record"));
 }
 
+/** Writes the PoS record. */
 export function writePosState(state: StateOverlay, s: PosState): void {
   state.put(POS_STATE_KEY, encodePosState(s));
 }
@@ -203,10 +217,12 @@ export function findValidator(state: StateReader, index: number): Validator | un
   return raw === undefined ? undefined : decodeValidator(raw);
 }
 
+/** The validator at `index` (it must exist). */
 export function readValidator(state: StateReader, index: number): Validator {
   return required(findValidator(state, index), `validator ${index}`);
 }
 
+/** Writes the validator at `index`. */
 export function writeValidator(state: StateOverlay, index: number, v: Validator): void {
   state.put(validatorKey(index), encodeValidator(v));
 }
@@ -221,6 +237,7 @@ export function addValidator(state: StateOverlay, pos: PosState, v: Validator): 
   return index;
 }
 
+/** The index of a validator key, or undefined. */
 export function indexOfPublicKey(state: StateReader, publicKey: Uint8Array): number | undefined {
   const raw = state.get(pubkeyIndexKey(publicKey));
   if (raw === undefined) return undefined;
@@ -237,6 +254,7 @@ export function readAllValidators(state: StateReader, pos: PosState = readPosSta
   return out;
 }
 
+/** Active in `epoch`: activated and not yet exited. */
 export function isActive(v: Validator, epoch: number): boolean {
   return v.activationEpoch <= epoch && epoch < v.exitEpoch;
 }
@@ -246,6 +264,7 @@ export function isSlashable(v: Validator, epoch: number): boolean {
   return !v.slashed && v.activationEpoch <= epoch && epoch < v.withdrawableEpoch;
 }
 
+/** Indices of the validators active in `epoch`, ascending. */
 export function activeIndicesOf(validators: readonly Validator[], epoch: number): number[] {
   const out: number[] = [];
   validators.forEach((v, i) => {
@@ -254,6 +273,7 @@ export function activeIndicesOf(validators: readonly Validator[], epoch: number)
   return out;
 }
 
+/** activeIndicesOf over a state. */
 export function activeIndices(state: StateReader, epoch: number): number[] {
   return activeIndicesOf(readAllValidators(state), epoch);
 }
@@ -269,6 +289,7 @@ export function totalActiveStakeOf(
   return total > increment ? total : increment;
 }
 
+/** totalActiveStakeOf over a state. */
 export function totalActiveStake(state: StateReader, epoch: number, increment: bigint): bigint {
   return totalActiveStakeOf(readAllValidators(state), epoch, increment);
 }
