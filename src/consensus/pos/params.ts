@@ -130,7 +130,8 @@ type AmountField = (typeof AMOUNT_FIELDS)[number];
 const INT_RANGES: Record<IntField, [number, number]> = {
   slotMs: [10, 3_600_000],
   slotsPerEpoch: [1, 1024],
-  activationDelayEpochs: [0, 1_000_000],
+  // At least 1: the active set of the next epoch (whose duties are known a epoch ahead) is then fixed.
+  activationDelayEpochs: [1, 1_000_000],
   churnLimit: [1, 1_000_000],
   unbondingEpochs: [1, 1_000_000],
   slashingsWindowEpochs: [2, 4096],

@@ -61,6 +61,7 @@ describe("pos params", () => {
     ["unknown parameter", { blockReward: "1" }, "blockReward"],
     ["missing integer", { slotsPerEpoch: undefined }, "slotsPerEpoch"],
     ["zero-slot epochs", { slotsPerEpoch: 0 }, "slotsPerEpoch"],
+    ["no activation delay", { activationDelayEpochs: 0 }, "activationDelayEpochs"],
     ["fractional slot time", { slotMs: 10.5 }, "slotMs"],
     ["amount as a number", { minStake: 5 }, "minStake"],
     ["amount with a leading zero", { minStake: "01" }, "minStake"],
