@@ -59,6 +59,7 @@ import {
   type Checkpoint as PosCheckpoint,
   type PosFields,
   type ProposerSlashing,
+  posFieldsOf,
 } from "./types.ts";
 import {
   FLAG_INCLUDED,
@@ -213,7 +214,10 @@ export class PosEngine implements ConsensusEngine {
       proposer: keep((s, x: ProposerSlashing) => verifyProposerSlashing(s, x, this.domain, p)),
       attester: keep((s, x: AttesterSlashing) => verifyAttesterSlashing(s, x, this.domain, p)),
     });
-    return { attestations, ...evidence };
+    // One slashing per offender: a second one in the same block would find it already slashed.
+    const offenders = new Set(evidence.proposerSlashings.map((x) => posFieldsOf(x.a).proposerIndex));
+    const attesterSlashings = evidence.attesterSlashings.filter((x) => !offenders.has(x.a.validatorIndex));
+    return { attestations, proposerSlashings: evidence.proposerSlashings, attesterSlashings };
   }
 
   genesisFields(): Uint8Array {

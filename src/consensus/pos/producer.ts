@@ -26,10 +26,10 @@ import {
   attestationSigningRoot,
   blockSigningRoot,
   bodyRoot,
-  EMPTY_POS_BODY,
   encodeAttestation,
   encodePosBody,
   encodePosFields,
+  type PosBody,
   posFieldsOf,
   randaoSigningRoot,
 } from "./types.ts";
@@ -175,17 +175,26 @@ export class PosProducer implements BlockProducer {
         engineFields: proposalFields(this.engine, slot, proposer, key.secretKey, body),
         engineBody: body,
       });
-    try {
-      return build(encodePosBody(this.engine.bodyFor(slot, head), this.engine.params));
-    } catch (err) {
-      if (!(err instanceof ChainlabError)) throw err;
-      // An item the state refuses (a vote that no longer fits): propose without the pool's items.
-      this.ctx.log.warn(
-        { err: describeError(err), slot },
-        "body refused by the state rules; proposing an empty body",
-      );
-      return build(EMPTY_POS_BODY);
+    const full = this.engine.bodyFor(slot, head);
+    const none = { attestations: [], proposerSlashings: [], attesterSlashings: [] };
+    // If the state refuses an item, fall back to the votes alone, the evidence alone, then nothing.
+    const bodies: PosBody[] = [
+      full,
+      { ...none, attestations: full.attestations },
+      { ...full, attestations: [] },
+      none,
+    ];
+    let refused: unknown;
+    for (const body of bodies) {
+      try {
+        return build(encodePosBody(body, this.engine.params));
+      } catch (err) {
+        if (!(err instanceof ChainlabError)) throw err;
+        refused = err;
+        this.ctx.log.warn({ err: describeError(err), slot }, "body refused by the state rules");
+      }
     }
+    throw refused;
   }
 
   private signBlock(block: Block, key: LocalValidator): Block {
