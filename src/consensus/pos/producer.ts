@@ -9,7 +9,13 @@ import { type Block, encodeBlock, type Header } from "../../core/block.ts";
 import { ChainlabError, describeError } from "../../core/errors.ts";
 import { toHex } from "../../core/hash.ts";
 import { sign } from "../../crypto/ed25519.ts";
-import type { BlockMeta, BlockProducer, ProducerContext, ProducerOptions } from "../engine.ts";
+import {
+  type BlockMeta,
+  type BlockProducer,
+  ConsensusError,
+  type ProducerContext,
+  type ProducerOptions,
+} from "../engine.ts";
 import type { PosEngine } from "./engine.ts";
 import {
   loadValidatorKeys,
@@ -85,8 +91,12 @@ export class PosProducer implements BlockProducer {
         "UNSAFE: slashing protection is off and validators equivocate",
       );
     } else if (this.keys.length > 0) {
-      if (this.options.dataDir === undefined)
-        throw new Error("the validator client needs a data dir for slashing protection");
+      if (this.options.dataDir === undefined) {
+        throw new ConsensusError(
+          "CONSENSUS_BAD_PARAMS",
+          "the validator client needs a data dir for slashing protection",
+        );
+      }
       this.protection = await openSlashingProtection(protectionDir(this.options.dataDir), {
         genesisValidatorsRoot: this.engine.domain,
       });
