@@ -11,7 +11,7 @@
  * IForkChoice): the chain feeds it executed blocks, messages and ticks and asks it for the head.
  */
 import type { Block, Header } from "../core/block.ts";
-import { ChainlabError } from "../core/errors.ts";
+import { ChainlabError, DecodeError } from "../core/errors.ts";
 import type { Genesis } from "../core/genesis.ts";
 import { bytesEqual, type Hash, toHex } from "../core/hash.ts";
 import type { StateOverlay, StateReader } from "../core/state.ts";
@@ -302,6 +302,21 @@ export function verifyExtendsParent(header: Header, parent: BlockMeta): void {
         expected: { height: parent.header.height + 1, parentHash: toHex(parent.hash) },
       },
     );
+  }
+}
+
+/**
+ * Decodes a header's engine fields with the engine's decoder; bytes that do not decode are
+ * BLOCK_BAD_ENGINE_FIELDS (other errors pass through).
+ */
+export function decodeEngineFields<T>(header: Header, decode: (bytes: Uint8Array) => T, engine: string): T {
+  try {
+    return decode(header.engine);
+  } catch (err) {
+    if (err instanceof DecodeError) {
+      throw new ConsensusError("BLOCK_BAD_ENGINE_FIELDS", `bad ${engine} header fields: ${err.message}`);
+    }
+    throw err;
   }
 }
 

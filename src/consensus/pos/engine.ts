@@ -21,6 +21,7 @@ import {
   type ChainView,
   type ConsensusEngine,
   ConsensusError,
+  decodeEngineFields,
   type EngineHost,
   type EngineLogger,
   type EngineMetric,
@@ -241,14 +242,7 @@ export class PosEngine implements ConsensusEngine {
 
   /** The PoS fields of a header; BLOCK_BAD_ENGINE_FIELDS when they do not decode. */
   fields(header: Header): PosFields {
-    try {
-      return decodePosFields(header.engine);
-    } catch (err) {
-      if (err instanceof DecodeError) {
-        throw new ConsensusError("BLOCK_BAD_ENGINE_FIELDS", `bad PoS header fields: ${err.message}`);
-      }
-      throw err;
-    }
+    return decodeEngineFields(header, decodePosFields, "PoS");
   }
 
   /** Timing (verifyTiming) and, when the proposer index names a key we know, its signature. */

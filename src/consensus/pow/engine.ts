@@ -3,7 +3,6 @@
  * and future-drift timestamp rules, heaviest-cumulative-work fork choice, coinbase reward plus fees.
  */
 import { type Block, encodeHeader, type Header } from "../../core/block.ts";
-import { DecodeError } from "../../core/errors.ts";
 import type { Genesis } from "../../core/genesis.ts";
 import { sha256 } from "../../core/hash.ts";
 import { creditAccount } from "../../core/state-transition.ts";
@@ -16,6 +15,7 @@ import {
   type ChainView,
   type ConsensusEngine,
   ConsensusError,
+  decodeEngineFields,
   type EngineMetric,
   type EngineTopic,
   type ForkChoice,
@@ -86,14 +86,7 @@ export class PowEngine implements ConsensusEngine {
   }
 
   fields(header: Header): PowFields {
-    try {
-      return decodePowFields(header.engine);
-    } catch (err) {
-      if (err instanceof DecodeError) {
-        throw new ConsensusError("BLOCK_BAD_ENGINE_FIELDS", `bad PoW header fields: ${err.message}`);
-      }
-      throw err;
-    }
+    return decodeEngineFields(header, decodePowFields, "PoW");
   }
 
   /** The compact bits the block after `parent` must carry. */

@@ -38,7 +38,12 @@ export class Harness {
   async start(
     name: string,
     genesis: Genesis,
-    opts: Partial<P2POptions> & { dataDir?: string; mempool?: NodeConfig["mempool"] } = {},
+    opts: Partial<P2POptions> & {
+      dataDir?: string;
+      mempool?: NodeConfig["mempool"];
+      /** Engine section and block production (PoS validator keys). */
+      node?: Pick<NodeConfig, "engineConfig" | "produce">;
+    } = {},
   ): Promise<TestPeer> {
     let dataDir = opts.dataDir;
     if (dataDir === undefined) {
@@ -47,8 +52,11 @@ export class Harness {
       dataDir = dir.path;
     }
     const log = testLogger(name);
-    const { mempool, ...p2pOpts } = opts;
-    const node = await ChainlabNode.open({ dataDir, genesis, ...(mempool ? { mempool } : {}) }, log);
+    const { mempool, node: nodeOpts, ...p2pOpts } = opts;
+    const node = await ChainlabNode.open(
+      { dataDir, genesis, ...(mempool ? { mempool } : {}), ...nodeOpts },
+      log,
+    );
     const p2p = await createP2P(
       node,
       {

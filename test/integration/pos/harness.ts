@@ -10,10 +10,9 @@ import { posGenesisParams } from "../../../src/consensus/pos/params.ts";
 import type { Genesis } from "../../../src/core/genesis.ts";
 import { toHex } from "../../../src/core/hash.ts";
 import { encryptKeystore, writeKeystoreFile } from "../../../src/crypto/keystore.ts";
-import { ChainlabNode } from "../../../src/node/node.ts";
-import { createP2P, type P2POptions } from "../../../src/p2p/index.ts";
+import type { P2POptions } from "../../../src/p2p/index.ts";
 import { type Actor, actor, tempDir } from "../../helpers/fixtures.ts";
-import { link, type TestPeer, testLogger, waitFor } from "../p2p/harness.ts";
+import { Harness, link, type TestPeer, waitFor } from "../p2p/harness.ts";
 
 export const STAKE = 32n * 1_0000_0000n;
 const PASSPHRASE = "pos-test-passphrase";
@@ -56,9 +55,10 @@ export interface PosPeer extends TestPeer {
   engine: PosEngine;
 }
 
-/** Owns the nodes and dirs of one test. */
+/** Owns the nodes and dirs of one test (the p2p harness, with validator keystores). */
 export class PosHarness {
   readonly peers: PosPeer[] = [];
+  private readonly h = new Harness();
   private readonly cleanups: (() => Promise<void>)[] = [];
 
   /** Opens a node whose keys_dir holds `keys`, starts p2p, the engine clock and the validator client. */
@@ -84,11 +84,11 @@ export class PosHarness {
         overwrite: true,
       });
     }
-    const log = testLogger(name);
-    const node = await ChainlabNode.open(
-      {
-        dataDir,
-        genesis,
+    const peer = await this.h.start(name, genesis, {
+      statusIntervalMs: 500,
+      ...o.p2p,
+      dataDir,
+      node: {
         engineConfig: {
           keys_dir: keysDir,
           passphrase_file: passphraseFile,
@@ -96,43 +96,16 @@ export class PosHarness {
         },
         produce: { beneficiary: keys[0]?.addressBytes ?? new Uint8Array(20) },
       },
-      log,
-    );
-    const p2p = await createP2P(
-      node,
-      {
-        reconnectBaseMs: 100,
-        reconnectMaxMs: 1000,
-        statusIntervalMs: 500,
-        progressLogMs: 1000,
-        ...o.p2p,
-        dataDir,
-      },
-      { log },
-    );
-    await p2p.start();
-    node.start();
-    if (keys.length > 0) node.startProducing();
-    let stopped = false;
-    const peer: PosPeer = {
-      name,
-      node,
-      p2p,
-      dataDir,
-      engine: node.engine as PosEngine,
-      stop: async () => {
-        if (stopped) return;
-        stopped = true;
-        await p2p.stop();
-        await node.stop();
-      },
-    };
-    this.peers.push(peer);
-    return peer;
+    });
+    peer.node.start();
+    if (keys.length > 0) peer.node.startProducing();
+    const pos: PosPeer = Object.assign(peer, { engine: peer.node.engine as PosEngine });
+    this.peers.push(pos);
+    return pos;
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled(this.peers.map((p) => p.stop()));
+    await this.h.close();
     for (const c of this.cleanups.splice(0)) await c().catch(() => {});
   }
 }
