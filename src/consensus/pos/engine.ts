@@ -110,7 +110,7 @@ export class PosEngine implements ConsensusEngine {
     this.domain = genesisConfigHash(genesis);
     this.now = options.now ?? Date.now;
     this.tickMs = Math.max(10, Math.floor(this.params.slotMs / 4));
-    this.params.validators.forEach((v, i) => this.learnKey(i, v.publicKey));
+    for (const [i, v] of this.params.validators.entries()) this.learnKey(i, v.publicKey);
     this.keysSeen = this.params.validators.length;
     this.messages = new PosMessages({
       clock: this.clock,
