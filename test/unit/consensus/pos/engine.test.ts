@@ -17,6 +17,12 @@ import {
   encodePosFields,
   posFieldsOf,
 } from "../../../../src/consensus/pos/types.ts";
+import {
+  encodeValidator,
+  findValidator,
+  type Validator,
+  validatorKey,
+} from "../../../../src/consensus/pos/validators.ts";
 import { createEngine } from "../../../../src/consensus/registry.ts";
 import type { Block } from "../../../../src/core/block.ts";
 import { ChainlabError } from "../../../../src/core/errors.ts";
@@ -332,6 +338,24 @@ describe("PoS engine: attestation gossip checks", () => {
     expect(verdict(() => engine.messages.onAttestation(good))).toBe("ignore ATTESTATION_LATE");
     clock.now = engine.clock.slotStart(3 * SPE);
     expect(verdict(() => engine.messages.onAttestation(good))).toBe("reject ATTESTATION_EXPIRED");
+  });
+
+  it("refuses a vote of an exited or a slashed validator", async () => {
+    const { engine, vote, clock, chain } = await voting();
+    clock.now = engine.clock.slotStart(SPE - 1);
+    const edit = (i: number, change: Partial<Validator>): void => {
+      chain.state.set(validatorKey(i), encodeValidator({ ...findValidator(chain.state, i)!, ...change }));
+    };
+    const exited = vote(1);
+    const slashed = vote(2);
+    edit(1, { exitEpoch: 0 });
+    edit(2, { slashed: true });
+    expect(verdict(() => engine.messages.onAttestation(exited))).toBe(
+      "reject ATTESTATION_INACTIVE_VALIDATOR",
+    );
+    expect(verdict(() => engine.messages.onAttestation(slashed))).toBe(
+      "reject ATTESTATION_SLASHED_VALIDATOR",
+    );
   });
 
   it("turns a second, conflicting vote into evidence and stops counting the validator", async () => {
