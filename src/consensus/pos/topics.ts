@@ -6,7 +6,6 @@
  * vote that conflicts with a pooled one becomes attester evidence, gossiped and pooled for the
  * next proposer, and its validator's votes stop counting in the fork choice.
  */
-import { Reader, Writer } from "../../core/encoding.ts";
 import { ChainlabError } from "../../core/errors.ts";
 import { bytesEqual, type Hash, toHex } from "../../core/hash.ts";
 import { StateOverlay, type StateReader } from "../../core/state.ts";
@@ -27,11 +26,9 @@ import {
   type AttesterSlashing,
   attestationSigningRoot,
   decodeAttestation,
-  decodeAttesterSlashing,
-  decodeProposerSlashing,
+  decodeEvidence,
   encodeAttestation,
-  encodeAttesterSlashing,
-  encodeProposerSlashing,
+  encodeEvidence,
   MAX_PROPOSER_SLASHING_SIZE,
   type ProposerSlashing,
 } from "./types.ts";
@@ -39,38 +36,12 @@ import { findValidator, isActive } from "./validators.ts";
 
 export const ATTESTATIONS_TOPIC = "attestations";
 export const EVIDENCE_TOPIC = "evidence";
-const EVIDENCE_PROPOSER = 1;
-const EVIDENCE_ATTESTER = 2;
 /** The largest evidence message: a kind byte and the larger of the two slashings. */
 export const MAX_EVIDENCE_MESSAGE = 1 + Math.max(MAX_PROPOSER_SLASHING_SIZE, 2 * ATTESTATION_SIZE);
 /** Epochs behind the current one a vote may still be relayed from (older: late, ignored). */
 const LATE_EPOCHS = 1;
 /** Epochs behind beyond which no honest node relays a vote (rejected). */
 const EXPIRED_EPOCHS = 2;
-
-/** Evidence as gossiped: a kind byte, then the slashing's encoding. */
-export type Evidence =
-  | { kind: "proposer"; slashing: ProposerSlashing }
-  | { kind: "attester"; slashing: AttesterSlashing };
-
-export function encodeEvidence(e: Evidence): Uint8Array {
-  const body =
-    e.kind === "proposer" ? encodeProposerSlashing(e.slashing) : encodeAttesterSlashing(e.slashing);
-  return new Writer(1 + body.length)
-    .u8(e.kind === "proposer" ? EVIDENCE_PROPOSER : EVIDENCE_ATTESTER)
-    .raw(body)
-    .finish();
-}
-
-/** Decodes gossiped evidence; throws DecodeError. */
-export function decodeEvidence(bytes: Uint8Array): Evidence {
-  const r = new Reader(bytes.subarray(0, 1), "evidence");
-  const kind = r.u8("kind");
-  const rest = bytes.subarray(1);
-  if (kind === EVIDENCE_PROPOSER) return { kind: "proposer", slashing: decodeProposerSlashing(rest) };
-  if (kind === EVIDENCE_ATTESTER) return { kind: "attester", slashing: decodeAttesterSlashing(rest) };
-  return r.fail(`unknown evidence kind ${kind}`, { kind });
-}
 
 /** The message id consensus_status shows for an attestation. */
 export function attestationId(a: Attestation): string {

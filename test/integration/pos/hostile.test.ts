@@ -6,11 +6,12 @@
  * fork choice or the pools, the peer is banned, and the honest nodes keep finalizing.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { ATTESTATIONS_TOPIC, EVIDENCE_TOPIC, encodeEvidence } from "../../../src/consensus/pos/topics.ts";
+import { ATTESTATIONS_TOPIC, EVIDENCE_TOPIC } from "../../../src/consensus/pos/topics.ts";
 import {
   type Attestation,
   attestationSigningRoot,
   encodeAttestation,
+  encodeEvidence,
 } from "../../../src/consensus/pos/types.ts";
 import { sign } from "../../../src/crypto/ed25519.ts";
 import { localStatus } from "../../../src/p2p/protocols.ts";
