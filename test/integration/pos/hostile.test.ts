@@ -110,7 +110,13 @@ describe("PoS gossip from a hostile peer", { timeout: 90_000 }, () => {
       },
       {
         topic: attTopic,
-        data: (r) => encodeAttestation({ ...good, signature: new Uint8Array(64).fill(r + 1) }),
+        // Not the honest vote's data (a copy of a pooled vote is only a duplicate): another head.
+        data: (r) =>
+          encodeAttestation({
+            ...good,
+            data: { ...good.data, head: v.node.chain.view.genesis().hash },
+            signature: new Uint8Array(64).fill(r + 1),
+          }),
         code: "ATTESTATION_BAD_SIGNATURE",
       },
       {
