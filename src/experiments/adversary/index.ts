@@ -24,6 +24,7 @@ export {
   waitForVerdicts,
 } from "./gossip.ts";
 export { mineBlocks, startMiner, stopMiner } from "./miner.ts";
+export { setNodeConfig } from "./node-config.ts";
 export {
   delayed,
   emptyResponse,
@@ -34,6 +35,13 @@ export {
   serveRange,
   startHostile,
 } from "./raw-peer.ts";
+export {
+  alterCaptured,
+  type CapturedRequest,
+  type DeliveryResult,
+  deliverCaptured,
+  signCaptured,
+} from "./signed-requests.ts";
 export {
   type ChainIdentity,
   chainIdentity,

@@ -1,11 +1,12 @@
 /** The built-in scenarios, by name. */
 import { ExperimentError } from "../errors.ts";
 import type { Scenario } from "../scenario.ts";
+import apiReplay from "./api-replay.ts";
 import doubleSpend from "./double-spend.ts";
 import txReplay from "./tx-replay.ts";
 
 /** Every built-in scenario. */
-export const builtinScenarios: readonly Scenario[] = [doubleSpend, txReplay];
+export const builtinScenarios: readonly Scenario[] = [doubleSpend, txReplay, apiReplay];
 
 /** A built-in scenario by name; EXPERIMENT_UNKNOWN_SCENARIO otherwise. */
 export function findScenario(name: string): Scenario {

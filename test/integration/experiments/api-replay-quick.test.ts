@@ -1,0 +1,61 @@
+/** api-replay --quick on a real in-process node: no captured request is accepted twice or altered, and the audit log has every refusal. */
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, expect, it } from "vitest";
+import { findScenario, runScenario } from "../../../src/experiments/index.ts";
+
+let out = "";
+afterAll(async () => {
+  if (out) await rm(out, { recursive: true, force: true });
+});
+
+/** The refusal each attack variant must meet. */
+const EXPECTED: Record<string, string[]> = {
+  verbatim: ["AUTH_REPLAYED_NONCE"],
+  "verbatim-inside": ["AUTH_REPLAYED_NONCE"],
+  // At the instant the window ends either refusal is right; never an acceptance.
+  "verbatim-past": ["AUTH_STALE_TIMESTAMP", "AUTH_REPLAYED_NONCE"],
+  "withheld-past-window": ["AUTH_STALE_TIMESTAMP"],
+  "timestamp-past-window": ["AUTH_STALE_TIMESTAMP"],
+  "timestamp-now": ["AUTH_INVALID_CREDENTIALS", "AUTH_REPLAYED_NONCE"],
+  "signed-ahead": ["AUTH_FUTURE_TIMESTAMP"],
+  "timestamp-ahead-inside": ["AUTH_INVALID_CREDENTIALS"],
+  "timestamp-ahead-past": ["AUTH_FUTURE_TIMESTAMP"],
+  "withheld-body-changed": ["AUTH_INVALID_CREDENTIALS"],
+  "spent-id-changed": ["AUTH_INVALID_CREDENTIALS"],
+  "query-added": ["AUTH_INVALID_CREDENTIALS"],
+  "get-metrics": ["AUTH_INVALID_CREDENTIALS"],
+};
+
+it("api-replay --quick accepts nothing, refuses each variant for its reason, and the audit log counts match", async () => {
+  out = await mkdtemp(join(tmpdir(), "chainlab-apir-"));
+  const { report } = await runScenario(findScenario("api-replay"), { out, quick: true, seed: 3 });
+  const json = JSON.parse(await readFile(join(out, "report.json"), "utf8"));
+  expect(json.points).toHaveLength(6);
+  let sent = 0;
+  for (const t of json.trials) {
+    expect(t.success).toBe(false);
+    expect(t.data.attempts.length).toBeGreaterThan(0);
+    for (const a of t.data.attempts) {
+      expect(a.accepted).toBe(false);
+      expect(EXPECTED[a.variant]).toContain(a.code);
+      sent++;
+    }
+  }
+  // The window-edge resends crossed the edge: stale refusals after replay refusals.
+  const edge = json.trials.find((t: { data: { kind: string } }) => t.data.kind === "window-edge");
+  expect(edge.data.reasons.AUTH_STALE_TIMESTAMP).toBe(3);
+  expect(edge.data.reasons.AUTH_REPLAYED_NONCE).toBeGreaterThan(0);
+  const m = report.metrics as Record<string, unknown>;
+  expect(m.attacksSent).toBe(sent);
+  expect(m.attacksAccepted).toBe(0);
+  expect(m.keysDuplicatedOrMissing).toBe(0);
+  expect(m.keysCreatedByAttacks).toBe(0);
+  // Every refusal is in the audit log under its reason, and nothing else is.
+  expect(m.auditMismatches).toEqual([]);
+  expect(m.auditByReason).toEqual(m.refusedByAuditReason);
+  const total = Object.values(m.auditByReason as Record<string, number>).reduce((n, k) => n + k, 0);
+  expect(total).toBe(sent);
+  expect((await readFile(join(out, "api-replay.svg"), "utf8")).startsWith("<svg")).toBe(true);
+}, 60_000);
