@@ -23,7 +23,8 @@ export {
   verdictsSince,
   waitForVerdicts,
 } from "./gossip.ts";
-export { mineBlocks, startMiner, stopMiner } from "./miner.ts";
+export { type HonestLoad, type LoadSender, startHonestLoad } from "./honest-load.ts";
+export { mineBlocks, startMiner, stopMiner, waitUntilHashing } from "./miner.ts";
 export { setNodeConfig } from "./node-config.ts";
 export {
   delayed,

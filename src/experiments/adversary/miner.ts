@@ -36,3 +36,20 @@ export async function mineBlocks(
   }
   return (await readHead(c)).height;
 }
+
+/**
+ * Waits until every node's miner reports a hashrate above zero: a miner starts its worker threads
+ * on miner_start, which takes a while on a loaded machine, and a race timed from the RPC call would
+ * hand the first-started miners a head start.
+ */
+export async function waitUntilHashing(clients: readonly RpcClient[], timeoutMs = 20_000): Promise<void> {
+  await pollUntil(
+    "every miner to hash",
+    async () => {
+      const st = await Promise.all(clients.map((c) => c.call<{ hashrate?: number }>("consensus_status")));
+      return st.every((s) => (s.hashrate ?? 0) > 0) ? true : undefined;
+    },
+    timeoutMs,
+    5,
+  );
+}

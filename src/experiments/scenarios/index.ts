@@ -3,10 +3,11 @@ import { ExperimentError } from "../errors.ts";
 import type { Scenario } from "../scenario.ts";
 import apiReplay from "./api-replay.ts";
 import doubleSpend from "./double-spend.ts";
+import partition from "./partition.ts";
 import txReplay from "./tx-replay.ts";
 
 /** Every built-in scenario. */
-export const builtinScenarios: readonly Scenario[] = [doubleSpend, txReplay, apiReplay];
+export const builtinScenarios: readonly Scenario[] = [doubleSpend, txReplay, apiReplay, partition];
 
 /** A built-in scenario by name; EXPERIMENT_UNKNOWN_SCENARIO otherwise. */
 export function findScenario(name: string): Scenario {
