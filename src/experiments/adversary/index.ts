@@ -14,6 +14,7 @@ export {
   readHead,
   waitForSameHead,
 } from "./chain-view.ts";
+export { badSignatureTx, brokenSealBlock, garbage } from "./forge.ts";
 export {
   type GossipFaultRule,
   gossipVerdicts,
