@@ -31,7 +31,16 @@ import {
 } from "../adversary/index.ts";
 import { ExperimentError } from "../errors.ts";
 import { defineScenario, type TrialOutcome } from "../scenario.ts";
-import { acceptanceChart, count, kindLegend, mergeTallies, type Tally, zeroPoints } from "./zero-accepted.ts";
+import { processesParam } from "./options.ts";
+import {
+  acceptanceChart,
+  count,
+  kindLegend,
+  kindRows,
+  rowTotals,
+  type Tally,
+  zeroPoints,
+} from "./zero-accepted.ts";
 
 const KINDS = ["resend", "window-edge", "stale", "future", "altered-body", "altered-path"] as const;
 
@@ -74,11 +83,7 @@ export default defineScenario({
       max: 10_000,
       description: "how long before its window ends a window-edge request is spent (ms)",
     },
-    processes: {
-      type: "boolean",
-      default: false,
-      description: "run the node as a child process instead of in this process",
-    },
+    processes: processesParam("run the node as a child process instead of in this process"),
   },
   trials: { default: 20, quick: 2 },
   async run(ctx) {
@@ -225,24 +230,11 @@ export default defineScenario({
         .filter(([reason, n]) => (audited[reason] ?? 0) !== n)
         .map(([reason, n]) => ({ reason, refused: n, audited: audited[reason] ?? 0 }));
 
-      const rows = KINDS.map((kind) => {
-        const mine = records.filter((r) => r.point === kind);
-        return {
-          kind,
-          sent: mine.reduce((n, r) => n + (r.data.attempts as Attempt[]).length, 0),
-          accepted: mine.reduce((n, r) => n + (r.data.accepted as number), 0),
-          reasons: mergeTallies(mine.map((r) => r.data.reasons as Tally)),
-        };
-      });
+      const rows = kindRows(KINDS, records, (r) => (r.data.attempts as Attempt[]).length);
+      const totals = rowTotals(rows);
       ctx.metric("byKind", rows);
-      ctx.metric(
-        "attacksSent",
-        rows.reduce((n, r) => n + r.sent, 0),
-      );
-      ctx.metric(
-        "attacksAccepted",
-        rows.reduce((n, r) => n + r.accepted, 0),
-      );
+      ctx.metric("attacksSent", totals.sent);
+      ctx.metric("attacksAccepted", totals.accepted);
       ctx.metric("keysDuplicatedOrMissing", duplicated);
       ctx.metric("keysCreatedByAttacks", foreign);
       ctx.metric("refusedByAuditReason", refused);

@@ -35,7 +35,8 @@ import {
 } from "../adversary/index.ts";
 import type { Rng } from "../rng.ts";
 import { defineScenario, type TrialOutcome } from "../scenario.ts";
-import { acceptanceChart, count, kindLegend, type Tally, zeroPoints } from "./zero-accepted.ts";
+import { blockMsParam, hashrateParam, processesParam } from "./options.ts";
+import { acceptanceChart, count, kindLegend, mergeTallies, type Tally, zeroPoints } from "./zero-accepted.ts";
 
 const KINDS = ["malformed-tx", "invalid-tx", "malformed-block", "invalid-block"] as const;
 const VICTIM = 2;
@@ -108,26 +109,14 @@ export default defineScenario({
       max: 1000,
       description: "honest transfers per second to each of node 0 and the victim",
     },
-    "block-ms": {
-      type: "integer",
-      default: 500,
-      quick: 300,
-      min: 20,
-      max: 60_000,
-      description: "mean block interval of the two miners together (ms)",
-    },
-    hashrate: {
-      type: "integer",
-      default: 100_000,
-      min: 1000,
-      max: 100_000_000,
-      description: "total throttled hashrate of the two miners (hashes/s)",
-    },
-    processes: {
-      type: "boolean",
-      default: false,
-      description: "run the nodes as child processes (the victim's CPU is then its own process's)",
-    },
+    "block-ms": blockMsParam(
+      { default: 500, quick: 300 },
+      "mean block interval of the two miners together (ms)",
+    ),
+    hashrate: hashrateParam(100_000, "total throttled hashrate of the two miners (hashes/s)"),
+    processes: processesParam(
+      "run the nodes as child processes (the victim's CPU is then its own process's)",
+    ),
   },
   trials: { default: 10, quick: 2 },
   async run(ctx) {
@@ -304,10 +293,7 @@ export default defineScenario({
           medianMessagesToBan: msgs.length ? msgs[Math.floor(msgs.length / 2)]! : null,
           maxMessagesToBan: msgs.length ? msgs.at(-1)! : null,
           sent: mine.reduce((n, r) => n + (r.data.messagesSent as number), 0),
-          reasons: mine.reduce<Tally>((t, r) => {
-            for (const [k, n] of Object.entries(r.data.reasons as Tally)) count(t, k, n);
-            return t;
-          }, {}),
+          reasons: mergeTallies(mine.map((r) => r.data.reasons as Tally)),
         };
       });
       ctx.metric("byKind", rows);

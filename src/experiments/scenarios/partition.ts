@@ -28,6 +28,7 @@ import {
 } from "../adversary/index.ts";
 import { defineScenario, type PointSpec, type TrialOutcome } from "../scenario.ts";
 import { partitionWinProbability, wilsonInterval } from "../stats/index.ts";
+import { blockMsParam, hashrateParam, processesParam } from "./options.ts";
 
 /** One side's branch at the freeze. */
 interface Branch {
@@ -64,20 +65,8 @@ export default defineScenario({
       max: 600_000,
       description: "how long the sides mine apart (ms)",
     },
-    "block-ms": {
-      type: "integer",
-      default: 200,
-      min: 20,
-      max: 60_000,
-      description: "mean block interval at the full hashrate (ms)",
-    },
-    hashrate: {
-      type: "integer",
-      default: 200_000,
-      min: 1000,
-      max: 100_000_000,
-      description: "total throttled hashrate of all miners (hashes/s)",
-    },
+    "block-ms": blockMsParam({ default: 200 }),
+    hashrate: hashrateParam(200_000),
     tps: {
       type: "number",
       default: 10,
@@ -93,11 +82,7 @@ export default defineScenario({
       max: 60_000,
       description: "delay added to every incoming block message (gossip fault), to model propagation",
     },
-    processes: {
-      type: "boolean",
-      default: false,
-      description: "run the nodes as child processes instead of in this process",
-    },
+    processes: processesParam(),
   },
   trials: { default: 30, quick: 3 },
   async run(ctx) {

@@ -38,7 +38,16 @@ import {
 } from "../adversary/index.ts";
 import { ExperimentError } from "../errors.ts";
 import { defineScenario, type TrialOutcome } from "../scenario.ts";
-import { acceptanceChart, count, kindLegend, mergeTallies, type Tally, zeroPoints } from "./zero-accepted.ts";
+import { blockMsParam, hashrateParam, processesParam } from "./options.ts";
+import {
+  acceptanceChart,
+  count,
+  kindLegend,
+  kindRows,
+  rowTotals,
+  type Tally,
+  zeroPoints,
+} from "./zero-accepted.ts";
 
 const KINDS = ["rebroadcast", "cross-chain", "after-reorg"] as const;
 
@@ -54,20 +63,8 @@ export default defineScenario({
   description:
     "Replays of included transactions: rebroadcast (RPC and raw gossip), to a second chain with another chain id (as is and with the chain id rewritten), and after a reorg that dropped them; counts by rejection reason, and what the chains accepted",
   params: {
-    "block-ms": {
-      type: "integer",
-      default: 100,
-      min: 20,
-      max: 60_000,
-      description: "mean block interval of one miner at the full hashrate (ms)",
-    },
-    hashrate: {
-      type: "integer",
-      default: 100_000,
-      min: 1000,
-      max: 100_000_000,
-      description: "throttled hashrate of the mining node (hashes/s)",
-    },
+    "block-ms": blockMsParam({ default: 100 }, "mean block interval of one miner at the full hashrate (ms)"),
+    hashrate: hashrateParam(100_000, "throttled hashrate of the mining node (hashes/s)"),
     "other-chain-id": {
       type: "integer",
       default: 31338,
@@ -83,11 +80,7 @@ export default defineScenario({
       max: 20,
       description: "blocks mined after the replays, in which an accepted replay would be included",
     },
-    processes: {
-      type: "boolean",
-      default: false,
-      description: "run the nodes as child processes instead of in this process",
-    },
+    processes: processesParam(),
   },
   trials: { default: 20, quick: 2 },
   async run(ctx) {
@@ -167,6 +160,20 @@ export default defineScenario({
             return { channel, code: r.code, accepted: r.accepted };
           }),
         );
+      // Resends an included tx by RPC to both A nodes and by gossip, mines `settle` blocks, and
+      // returns how often the tx is in A's chain above `forkHeight`.
+      const replayIncluded = async (tx: SignedTx, forkHeight: number, into: Replay[]) => {
+        into.push(
+          ...(await rpcReplays(tx, [
+            ["rpc-a0", a0],
+            ["rpc-a1", a1],
+          ])),
+        );
+        into.push(...(await gossipReplay(tx)));
+        await mineBlocks(a0, settle, hashrate);
+        const head = await waitForSameHead([a0, a1], 10_000);
+        return inclusionCounts(a1, [tx.id], forkHeight, head.height);
+      };
       const includeOnA = async (tx: SignedTx): Promise<number> => {
         await requireAccepted(a0, tx, "the honest transfer");
         const height = await mineUntilIncluded(a0, tx.id, hashrate);
@@ -201,26 +208,14 @@ export default defineScenario({
           tx = signTransfer(payer, idA, payee, 1000n, payerNonce);
           await includeOnA(tx);
           payerNonce++;
-          replays.push(
-            ...(await rpcReplays(tx, [
-              ["rpc-a0", a0],
-              ["rpc-a1", a1],
-            ])),
-          );
-          replays.push(...(await gossipReplay(tx)));
-          await mineBlocks(a0, settle, hashrate);
-          inclusions = await inclusionCounts(
-            a1,
-            [tx.id],
-            fork.height,
-            (await waitForSameHead([a0, a1], 10_000)).height,
-          );
+          inclusions = await replayIncluded(tx, fork.height, replays);
         } else {
           await netA.partition([[0], [1]]);
           tx = signTransfer(payer, idA, payee, 1000n, payerNonce);
           await requireAccepted(a0, tx, "the honest transfer");
-          const minority = await mineUntilIncluded(a0, tx.id, hashrate);
-          const depth = minority - fork.height;
+          await mineUntilIncluded(a0, tx.id, hashrate);
+          // a0's whole branch (a block may slip in after the inclusion): a1's must be longer.
+          const depth = (await readHead(a0)).height - fork.height;
           await mineBlocks(a1, depth + 1, hashrate);
           await netA.heal();
           const healed = await waitForSameHead([a0, a1], 20_000);
@@ -234,20 +229,7 @@ export default defineScenario({
           await mineUntilIncluded(a0, tx.id, hashrate);
           await waitForSameHead([a0, a1], 10_000);
           payerNonce++;
-          replays.push(
-            ...(await rpcReplays(tx, [
-              ["rpc-a0", a0],
-              ["rpc-a1", a1],
-            ])),
-          );
-          replays.push(...(await gossipReplay(tx)));
-          await mineBlocks(a0, settle, hashrate);
-          inclusions = await inclusionCounts(
-            a1,
-            [tx.id],
-            fork.height,
-            (await waitForSameHead([a0, a1], 10_000)).height,
-          );
+          inclusions = await replayIncluded(tx, fork.height, replays);
           extra = { reorgDepth: depth, healedHeight: healed.height, statusAfterReorg: dropped.status };
         }
         const onChain = Object.values(inclusions).reduce((n, k) => n + k, 0);
@@ -276,21 +258,11 @@ export default defineScenario({
       const points = zeroPoints(KINDS);
       ctx.log(`running ${points.length * ctx.trials} trials (${points.length} kinds x ${ctx.trials})`);
       const records = await ctx.trialLoop(points, ctx.trials, (p) => trial(p.id));
-      const rows = KINDS.map((kind) => {
-        const mine = records.filter((r) => r.point === kind);
-        const sent = mine.reduce((n, r) => n + (r.data.replays as Replay[]).length, 0);
-        const accepted = mine.reduce((n, r) => n + (r.data.accepted as number), 0);
-        return { kind, sent, accepted, reasons: mergeTallies(mine.map((r) => r.data.reasons as Tally)) };
-      });
+      const rows = kindRows(KINDS, records, (r) => (r.data.replays as Replay[]).length);
+      const totals = rowTotals(rows);
       ctx.metric("byKind", rows);
-      ctx.metric(
-        "replaysSent",
-        rows.reduce((n, r) => n + r.sent, 0),
-      );
-      ctx.metric(
-        "replaysAccepted",
-        rows.reduce((n, r) => n + r.accepted, 0),
-      );
+      ctx.metric("replaysSent", totals.sent);
+      ctx.metric("replaysAccepted", totals.accepted);
       ctx.metric(
         "legitimateResends",
         records.reduce((n, r) => n + (r.data.legitimateResends as Replay[]).length, 0),

@@ -5,7 +5,7 @@
  * (its upper end bounds the acceptance rate the run can rule out).
  */
 import type { ChartSpec } from "../report/chart.ts";
-import type { PointSpec } from "../scenario.ts";
+import type { PointSpec, TrialRecord } from "../scenario.ts";
 import { wilsonInterval } from "../stats/index.ts";
 
 /** Counts by reason code. */
@@ -55,5 +55,38 @@ export function acceptanceChart(
       const ci = wilsonInterval(r.accepted, r.sent);
       return { x: i + 1, y: ci.estimate, lo: ci.lo, hi: ci.hi, series: "measured", trials: r.sent };
     }),
+  };
+}
+
+/** One kind's totals over its trials. */
+export interface KindRow {
+  kind: string;
+  sent: number;
+  accepted: number;
+  reasons: Tally;
+}
+
+/** Per kind: attack messages sent (`sentOf`), accepted (data.accepted) and reasons (data.reasons). */
+export function kindRows(
+  kinds: readonly string[],
+  records: readonly TrialRecord[],
+  sentOf: (r: TrialRecord) => number,
+): KindRow[] {
+  return kinds.map((kind) => {
+    const mine = records.filter((r) => r.point === kind);
+    return {
+      kind,
+      sent: mine.reduce((n, r) => n + sentOf(r), 0),
+      accepted: mine.reduce((n, r) => n + (r.data.accepted as number), 0),
+      reasons: mergeTallies(mine.map((r) => r.data.reasons as Tally)),
+    };
+  });
+}
+
+/** The sums of `rows`' sent and accepted counts. */
+export function rowTotals(rows: readonly KindRow[]): { sent: number; accepted: number } {
+  return {
+    sent: rows.reduce((n, r) => n + r.sent, 0),
+    accepted: rows.reduce((n, r) => n + r.accepted, 0),
   };
 }
