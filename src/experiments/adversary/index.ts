@@ -25,7 +25,7 @@ export {
   waitForVerdicts,
 } from "./gossip.ts";
 export { type HonestLoad, type LoadSender, startHonestLoad } from "./honest-load.ts";
-export { mineBlocks, startMiner, stopMiner, waitUntilHashing } from "./miner.ts";
+export { convergeStopped, mineBlocks, startMiner, stopMiner, waitUntilHashing } from "./miner.ts";
 export { setNodeConfig } from "./node-config.ts";
 export {
   delayed,

@@ -1,6 +1,6 @@
 /** Throttled mining on a node through its admin RPC (miner_start {hashrate}, miner_stop). */
 import type { RpcClient } from "../../rpc/index.ts";
-import { pollUntil, readHead } from "./chain-view.ts";
+import { type Head, pollUntil, readHead, waitForSameHead } from "./chain-view.ts";
 
 /** Starts (or restarts) the node's miner at `hashrate` hashes/s on its current head. */
 export async function startMiner(c: RpcClient, hashrate: number): Promise<void> {
@@ -52,4 +52,26 @@ export async function waitUntilHashing(clients: readonly RpcClient[], timeoutMs 
     timeoutMs,
     5,
   );
+}
+
+/**
+ * Brings stopped nodes to one head: miners stopped at the same moment can leave equal-work tips,
+ * which stay apart (first seen wins) until a block lands on one of them, so when the heads do not
+ * agree within `settleMs` one block is mined on `tieBreaker` and the wait starts again.
+ */
+export async function convergeStopped(
+  clients: readonly RpcClient[],
+  tieBreaker: RpcClient,
+  hashrate: number,
+  settleMs = 3000,
+  attempts = 5,
+): Promise<Head> {
+  for (let i = 0; ; i++) {
+    try {
+      return await waitForSameHead(clients, settleMs);
+    } catch (err) {
+      if (i + 1 >= attempts) throw err;
+      await mineBlocks(tieBreaker, 1, hashrate);
+    }
+  }
 }

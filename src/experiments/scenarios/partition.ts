@@ -15,6 +15,7 @@ import {
   type BlockView,
   canonicalBlocks,
   chainIdentity,
+  convergeStopped,
   mineBlocks,
   openAccount,
   readHead,
@@ -132,7 +133,7 @@ export default defineScenario({
         { wallet: wa, client: clients[groupA[0]!]!, to: net.manifest.accounts[2]!.address },
         { wallet: wb, client: clients[groupB[0]!]!, to: net.manifest.accounts[3]!.address },
       ];
-      await waitForSameHead(clients, 30_000);
+      await convergeStopped(clients, clients[0]!, hashrate);
       const shareOf = (s: number, i: number) =>
         groupA.includes(i) ? (s * hashrate) / groupA.length : ((1 - s) * hashrate) / groupB.length;
       const startAll = (s: number) => Promise.all(clients.map((c, i) => startMiner(c, shareOf(s, i))));
@@ -148,15 +149,11 @@ export default defineScenario({
         await new Promise((r) => setTimeout(r, partitionMs));
         await stopAll();
         const sent = await load.stop();
+        // Two miners of one side can stop on equal tips: a block of that side settles it.
+        const side = (g: number[]) => g.map((i) => clients[i]!);
         const [headA, headB] = await Promise.all([
-          waitForSameHead(
-            groupA.map((i) => clients[i]!),
-            10_000,
-          ),
-          waitForSameHead(
-            groupB.map((i) => clients[i]!),
-            10_000,
-          ),
+          convergeStopped(side(groupA), clients[groupA[0]!]!, shareOf(s, groupA[0]!)),
+          convergeStopped(side(groupB), clients[groupB[0]!]!, shareOf(s, groupB[0]!)),
         ]);
         const readBranch = async (c: RpcClient, height: number): Promise<Branch> => {
           const blocks = await canonicalBlocks(c, fork.height, height);
@@ -172,7 +169,7 @@ export default defineScenario({
         const converged = await waitForSameHead(clients, 60_000);
         const convergenceMs = Date.now() - healedAt;
         if (tie) await stopAll();
-        const final = await waitForSameHead(clients, 20_000);
+        const final = await convergeStopped(clients, clients[0]!, hashrate);
         const kept = await readBranch(clients[0]!, final.height);
         const keptHashes = new Set(kept.blocks.map((x) => x.hash));
         const keptTxs = new Set(kept.txs);
@@ -285,7 +282,7 @@ export default defineScenario({
       ctx.note(
         [
           `**Design.** ${nodes} in-process PoW nodes with a fixed difficulty (one block per ${blockMs} ms at ${hashrate} hashes/s in all). Group A is nodes ${groupA.join(", ")}, group B nodes ${groupB.join(", ")}.`,
-          `Each trial partitions the groups, starts A's miners at s and B's at 1 − s of the hashrate and sends ${tps} honest transfers per second to one node on each side, for ${partitionMs} ms (λ = ${expectedBlocks.toFixed(1)} blocks expected in all). The ${partitionMs} ms are timed from the moment every miner reports a hashrate (worker threads take a while to start on a loaded machine). Then the miners are frozen, each side's branch read (blocks and txs) and the partition healed; the time until every node reports the same head is the convergence time (sync only; after a tie the miners restart until the next block decides, and that block's time is included).`,
+          `Each trial partitions the groups, starts A's miners at s and B's at 1 − s of the hashrate and sends ${tps} honest transfers per second to one node on each side, for ${partitionMs} ms (λ = ${expectedBlocks.toFixed(1)} blocks expected in all). The ${partitionMs} ms are timed from the moment every miner reports a hashrate (worker threads take a while to start on a loaded machine). Then the miners are frozen (two miners of one side that stopped on equal tips get one more block of that side to settle them), each side's branch read (blocks and txs) and the partition healed; the time until every node reports the same head is the convergence time (sync only; after a tie the miners restart until the next block decides, and that block's time is included).`,
           "The kept branch is read from the converged chain: blocks of a side's branch missing from it are orphaned; the reorg depth is the longest orphaned branch (what the losing nodes reverted). Txs confirmed on a side and missing from the converged chain are lost; after one more block mined on each side it is checked which came back from the pools (metric lostThenReincluded).",
           "The prediction is the Poisson race: the branch lengths are independent Poisson counts with means sλ and (1 − s)λ; the longer wins and a tie goes to the next block's miner (A with probability s). The miners stop and start per phase, so the blocks' share of each side is reported per share (metric byShare.measuredShare) for comparison with s.",
           latencyMs > 0

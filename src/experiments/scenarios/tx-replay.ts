@@ -21,6 +21,7 @@ import type { RpcClient } from "../../rpc/index.ts";
 import { Testnet } from "../../testnet/index.ts";
 import {
   chainIdentity,
+  convergeStopped,
   gossipVerdicts,
   inclusionCounts,
   mineBlocks,
@@ -124,7 +125,7 @@ export default defineScenario({
       });
       const [a0, a1, b0] = [await netA.client(0), await netA.client(1), await netB.client(0)];
       await Promise.all([stopMiner(a0), stopMiner(a1), stopMiner(b0)]);
-      await waitForSameHead([a0, a1], 30_000);
+      await convergeStopped([a0, a1], a0, hashrate);
       const idA = await chainIdentity(a0);
       const idB = await chainIdentity(b0);
       const payer = await openAccount(netA.manifest, 0);
