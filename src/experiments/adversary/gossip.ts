@@ -1,7 +1,7 @@
 /**
  * Gossip on the node's hooks: incoming faults (admin_gossipFault: delay or drop per topic and
- * peer), the outbound publisher's policy (admin_publishPolicy), and the verdicts a node gave to
- * gossip messages (net_stats), read as a difference of two snapshots.
+ * peer), and the verdicts a node gave to gossip messages (net_stats), read as a difference of two
+ * snapshots.
  */
 import type { RpcClient } from "../../rpc/index.ts";
 import { pollUntil } from "./chain-view.ts";
@@ -22,14 +22,6 @@ export async function setGossipFault(c: RpcClient, rule: GossipFaultRule): Promi
     delayMs: Math.round(rule.delayMs ?? 0),
     dropProbability: Math.round(rule.dropPercent ?? 0),
   });
-}
-
-/** What the node's outbound publisher does with a topic's messages (send clears every rule). */
-export async function setPublishPolicy(
-  c: RpcClient,
-  policy: { action: "send" | "withhold" | "drop" | "delay"; topic?: string; delayMs?: number },
-): Promise<void> {
-  await c.call("admin_publishPolicy", policy);
 }
 
 /** The gossip verdict counters of a node: accepted by topic, ignored and rejected by reason. */

@@ -9,7 +9,8 @@
  * - raw req/resp requests: `request(peer, protocol, payload)` returns the OK payloads, or throws the
  *   P2PError the chainlab client would (the peer's error code in `data.remoteCode`);
  * - connection control: `dial`, `hangUp`, `reconnect` (same peer id, so penalties must persist);
- * - raw gossip: `publish(topic, bytes)` once `subscribed` resolves.
+ * - raw gossip: `publish(topic, bytes)` once `subscribed` resolves;
+ * - `fetchBlockBytes`: one block of a node as raw bytes, to forge from.
  * `requests` counts what it was asked, by protocol, and `onRequest` wakes waiters.
  */
 import { setTimeout as sleep } from "node:timers/promises";
@@ -24,7 +25,12 @@ import { multiaddr } from "@multiformats/multiaddr";
 import { createLibp2p } from "libp2p";
 import { type Block, encodeBlock, headerHash } from "../../core/block.ts";
 import { type Hash, sha256 } from "../../core/hash.ts";
-import { decodeRangeRequest, encodeStatus, type StatusMessage } from "../../p2p/messages.ts";
+import {
+  decodeRangeRequest,
+  encodeRangeRequest,
+  encodeStatus,
+  type StatusMessage,
+} from "../../p2p/messages.ts";
 import { sendRequest, serveStream } from "../../p2p/reqresp.ts";
 import type { ChainNames } from "../../p2p/topics.ts";
 import { ExperimentError } from "../errors.ts";
@@ -250,4 +256,31 @@ export async function startHostile(
       await libp2p.stop();
     },
   };
+}
+
+/**
+ * The canonical block at `height` of the node at `addr` (peer `peerId`) as raw bytes, fetched over
+ * blocks_by_range by a short-lived raw peer: material to forge invalid blocks from.
+ */
+export async function fetchBlockBytes(
+  names: ChainNames,
+  addr: string,
+  peerId: string,
+  height: number,
+): Promise<Uint8Array> {
+  const peer = await startHostile(names);
+  try {
+    await peer.dial(addr);
+    const [block] = await peer.request(
+      peerId,
+      names.blocksByRange,
+      encodeRangeRequest({ startHeight: height, count: 1 }),
+    );
+    if (block === undefined) {
+      throw new ExperimentError("EXPERIMENT_FAILED", `the node served no block at height ${height}`);
+    }
+    return block;
+  } finally {
+    await peer.stop();
+  }
 }

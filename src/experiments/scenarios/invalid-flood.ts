@@ -10,18 +10,15 @@
  * Reported: the victim's honest throughput (txs and blocks in its chain per second) and CPU before
  * and during the flood, and per identity the time and messages until the ban.
  */
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { chainNames } from "../../p2p/index.ts";
-import { encodeRangeRequest } from "../../p2p/messages.ts";
 import { encodeTxBatch } from "../../p2p/tx-batch.ts";
-import type { RpcClient } from "../../rpc/index.ts";
 import { Testnet } from "../../testnet/index.ts";
 import {
   badSignatureTx,
   brokenSealBlock,
-  canonicalBlocks,
   chainIdentity,
+  fetchBlockBytes,
   garbage,
   gossipVerdicts,
   openAccount,
@@ -36,33 +33,11 @@ import {
 import type { Rng } from "../rng.ts";
 import { defineScenario, type TrialOutcome } from "../scenario.ts";
 import { blockMsParam, hashrateParam, processesParam } from "./options.ts";
+import { measurePhase } from "./victim-figures.ts";
 import { acceptanceChart, count, kindLegend, mergeTallies, type Tally, zeroPoints } from "./zero-accepted.ts";
 
 const KINDS = ["malformed-tx", "invalid-tx", "malformed-block", "invalid-block"] as const;
 const VICTIM = 2;
-
-/** What the victim did over a phase. */
-interface PhaseFigures {
-  ms: number;
-  blocks: number;
-  txs: number;
-  txsPerSecond: number;
-  blocksPerSecond: number;
-  /** CPU time over wall time, in percent of one core. */
-  cpuPercent: number;
-}
-
-/** CPU seconds used so far by `pid`: this process's own counters, or /proc for a child. */
-async function cpuSeconds(pid: number | undefined): Promise<number> {
-  if (pid === undefined || pid === process.pid) {
-    const u = process.cpuUsage();
-    return (u.user + u.system) / 1e6;
-  }
-  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  // utime and stime (fields 14 and 15 of the whole line) in clock ticks of 1/100 s.
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 export default defineScenario({
   name: "invalid-flood",
@@ -160,30 +135,18 @@ export default defineScenario({
         identity,
         tps,
       );
-      const measure = async <T>(work: () => Promise<T>): Promise<{ result: T; figures: PhaseFigures }> => {
-        const [h0, c0, t0] = [(await readHead(victim)).height, await cpuSeconds(victimInfo.pid), Date.now()];
-        const result = await work();
-        const [h1, c1, t1] = [(await readHead(victim)).height, await cpuSeconds(victimInfo.pid), Date.now()];
-        const txs = (await canonicalBlocks(victim, h0, h1)).reduce((n, b) => n + b.txs.length, 0);
-        const ms = Math.max(1, t1 - t0);
-        return {
-          result,
-          figures: {
-            ms,
-            blocks: h1 - h0,
-            txs,
-            txsPerSecond: (txs * 1000) / ms,
-            blocksPerSecond: ((h1 - h0) * 1000) / ms,
-            cpuPercent: ((c1 - c0) * 100_000) / ms,
-          },
-        };
-      };
+      const measure = <T>(work: () => Promise<T>) => measurePhase(victim, victimInfo.pid, work);
 
       ctx.log(`baseline: ${baselineMs} ms of honest load without attack`);
       const before = (await measure(() => new Promise((r) => setTimeout(r, baselineMs)))).figures;
 
       // A real block of the victim's, to forge broken seals from.
-      const sample = await fetchBlock(victim, names.blocksByRange, victimInfo);
+      const sample = await fetchBlockBytes(
+        names,
+        victimInfo.multiaddr!,
+        victimInfo.peerId!,
+        Math.max(1, (await readHead(victim)).height),
+      );
       const malloryNonce = (
         await victim.call<{ nonce: number }>("account_get", { address: mallory!.address })
       ).nonce;
@@ -334,25 +297,3 @@ export default defineScenario({
     }
   },
 });
-
-/** The victim's head block as raw bytes, fetched by a raw peer over blocks_by_range. */
-async function fetchBlock(
-  victim: RpcClient,
-  protocol: string,
-  info: { multiaddr?: string | undefined; peerId?: string | undefined },
-): Promise<Uint8Array> {
-  const head = await readHead(victim);
-  const names = chainNames((await chainIdentity(victim)).genesisHash);
-  const peer = await startHostile(names);
-  try {
-    await peer.dial(info.multiaddr!);
-    const [block] = await peer.request(
-      info.peerId!,
-      protocol,
-      encodeRangeRequest({ startHeight: Math.max(1, head.height), count: 1 }),
-    );
-    return block!;
-  } finally {
-    await peer.stop();
-  }
-}
