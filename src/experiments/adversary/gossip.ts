@@ -44,34 +44,36 @@ export async function gossipVerdicts(c: RpcClient): Promise<VerdictCounts> {
 }
 
 /**
- * The verdicts given since `before`, one entry per verdict: "ACCEPT" for an accepted message, the
- * reason code for an ignored or rejected one.
+ * The verdicts given since `before`, one entry per verdict: "ACCEPT" for an accepted message (on
+ * `topic` only, if given: accepts are counted by topic), the reason code for an ignored or
+ * rejected one (counted by reason, on any topic).
  */
-export function verdictsSince(before: VerdictCounts, after: VerdictCounts): string[] {
+export function verdictsSince(before: VerdictCounts, after: VerdictCounts, topic?: string): string[] {
   const out: string[] = [];
   const diff = (a: Record<string, number>, b: Record<string, number>, label: (k: string) => string) => {
     for (const [k, n] of Object.entries(b)) for (let i = a[k] ?? 0; i < n; i++) out.push(label(k));
   };
-  diff(before.accepted, after.accepted, () => "ACCEPT");
+  const onTopic = (m: Record<string, number>) => (topic === undefined ? m : { [topic]: m[topic] ?? 0 });
+  diff(onTopic(before.accepted), onTopic(after.accepted), () => "ACCEPT");
   diff(before.ignored, after.ignored, (k) => k);
   diff(before.rejections, after.rejections, (k) => k);
   return out;
 }
 
-/** Waits until the node has given at least `n` verdicts since `before`; returns them. */
+/** Waits until the node has given at least `n` verdicts since `before` (accepts on `topic`). */
 export async function waitForVerdicts(
   c: RpcClient,
   before: VerdictCounts,
-  n = 1,
-  timeoutMs = 10_000,
+  opts: { n?: number; topic?: string; timeoutMs?: number } = {},
 ): Promise<string[]> {
+  const n = opts.n ?? 1;
   return pollUntil(
     `${n} gossip verdict(s)`,
     async () => {
-      const v = verdictsSince(before, await gossipVerdicts(c));
+      const v = verdictsSince(before, await gossipVerdicts(c), opts.topic);
       return v.length >= n ? v : undefined;
     },
-    timeoutMs,
+    opts.timeoutMs ?? 10_000,
     5,
   );
 }

@@ -151,7 +151,7 @@ export default defineScenario({
         // are in every seen-cache, and a replayer needs a message the victim has not seen.
         const bytes = fromHex(tx.hex);
         await peer.publish(chainNames(idA.genesisHash).txsTopic, encodeTxBatch([bytes, bytes]));
-        const after = await waitForVerdicts(a1, before);
+        const after = await waitForVerdicts(a1, before, { topic: chainNames(idA.genesisHash).txsTopic });
         return after.map((code) => ({ channel: "gossip-a1", code, accepted: code === "ACCEPT" }));
       };
       const rpcReplays = async (tx: SignedTx, targets: [string, RpcClient][]): Promise<Replay[]> =>

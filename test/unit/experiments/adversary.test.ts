@@ -103,5 +103,7 @@ describe("gossip verdicts since a snapshot", () => {
     const after = { accepted: { t: 3, u: 1 }, ignored: { A: 1, B: 2 }, rejections: { R: 1 }, bans: 1 };
     expect(verdictsSince(before, after).sort()).toEqual(["ACCEPT", "ACCEPT", "B", "B", "R"]);
     expect(verdictsSince(after, after)).toEqual([]);
+    // Accepts on other topics are left out when a topic is named; reasons are not by topic.
+    expect(verdictsSince(before, after, "t").sort()).toEqual(["ACCEPT", "B", "B", "R"]);
   });
 });
