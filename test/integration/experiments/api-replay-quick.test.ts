@@ -1,14 +1,8 @@
 /** api-replay --quick on a real in-process node: no captured request is accepted twice or altered, and the audit log has every refusal. */
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, expect, it } from "vitest";
-import { findScenario, runScenario } from "../../../src/experiments/index.ts";
+import { expect, it } from "vitest";
+import { quickRunner } from "./quick-run.ts";
 
-let out = "";
-afterAll(async () => {
-  if (out) await rm(out, { recursive: true, force: true });
-});
+const run = quickRunner();
 
 /** The refusal each attack variant must meet. */
 const EXPECTED: Record<string, string[]> = {
@@ -31,15 +25,8 @@ const EXPECTED: Record<string, string[]> = {
 };
 
 it("api-replay --quick accepts nothing, refuses each variant for its reason, and the audit log counts match", async () => {
-  out = await mkdtemp(join(tmpdir(), "chainlab-apir-"));
   // A lead of 400 ms leaves room for a loaded machine to spend the edge request inside its window.
-  const { report } = await runScenario(findScenario("api-replay"), {
-    out,
-    quick: true,
-    seed: 3,
-    params: { "edge-lead-ms": "400" },
-  });
-  const json = JSON.parse(await readFile(join(out, "report.json"), "utf8"));
+  const { report, json, read } = await run("api-replay", 3, { "edge-lead-ms": "400" });
   expect(json.points).toHaveLength(6);
   let sent = 0;
   for (const t of json.trials) {
@@ -65,5 +52,5 @@ it("api-replay --quick accepts nothing, refuses each variant for its reason, and
   expect(m.auditByReason).toEqual(m.refusedByAuditReason);
   const total = Object.values(m.auditByReason as Record<string, number>).reduce((n, k) => n + k, 0);
   expect(total).toBe(sent);
-  expect((await readFile(join(out, "api-replay.svg"), "utf8")).startsWith("<svg")).toBe(true);
+  expect((await read("api-replay.svg")).startsWith("<svg")).toBe(true);
 }, 60_000);

@@ -1,14 +1,8 @@
 /** invalid-flood --quick on real in-process nodes: every attacker identity is banned for its kind's reason, and the honest nodes keep making progress. */
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, expect, it } from "vitest";
-import { findScenario, runScenario } from "../../../src/experiments/index.ts";
+import { expect, it } from "vitest";
+import { quickRunner } from "./quick-run.ts";
 
-let out = "";
-afterAll(async () => {
-  if (out) await rm(out, { recursive: true, force: true });
-});
+const run = quickRunner();
 
 /** The victim's reasons for each kind of forged message. */
 const REASONS: Record<string, RegExp> = {
@@ -19,14 +13,7 @@ const REASONS: Record<string, RegExp> = {
 };
 
 it("invalid-flood --quick bans every attacker identity and the victim keeps importing blocks and honest txs", async () => {
-  out = await mkdtemp(join(tmpdir(), "chainlab-flood-"));
-  const { report } = await runScenario(findScenario("invalid-flood"), {
-    out,
-    quick: true,
-    seed: 8,
-    params: { "flood-ms": "1000" },
-  });
-  const json = JSON.parse(await readFile(join(out, "report.json"), "utf8"));
+  const { report, json, read } = await run("invalid-flood", 8, { "flood-ms": "1000" });
   expect(json.trials).toHaveLength(4 * report.trialsPerPoint);
   for (const t of json.trials) {
     const d = t.data;
@@ -48,5 +35,5 @@ it("invalid-flood --quick bans every attacker identity and the victim keeps impo
   expect(m.honestTxsSent.toVictim).toBeGreaterThan(0.5 * json.params.tps * seconds);
   expect(m.lastHonestTxToVictim.included).toBe(true);
   expect(m.throughputDuringFlood.ms).toBeGreaterThanOrEqual(1000);
-  expect((await readFile(join(out, "invalid-flood.svg"), "utf8")).startsWith("<svg")).toBe(true);
+  expect((await read("invalid-flood.svg")).startsWith("<svg")).toBe(true);
 }, 90_000);

@@ -1,25 +1,12 @@
 /** partition --quick on real in-process nodes: every trial converges to one chain, and the report's counts agree with each other. */
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, expect, it } from "vitest";
-import { findScenario, runScenario } from "../../../src/experiments/index.ts";
+import { expect, it } from "vitest";
+import { quickRunner } from "./quick-run.ts";
 
-let out = "";
-afterAll(async () => {
-  if (out) await rm(out, { recursive: true, force: true });
-});
+const run = quickRunner();
 
 it("partition --quick heals into one chain each trial; orphaned blocks and lost txs belong to the losing side", async () => {
-  out = await mkdtemp(join(tmpdir(), "chainlab-part-"));
   // A small gossip delay exercises the toolkit's gossip fault on every node.
-  const { report } = await runScenario(findScenario("partition"), {
-    out,
-    quick: true,
-    seed: 21,
-    params: { "latency-ms": "5" },
-  });
-  const json = JSON.parse(await readFile(join(out, "report.json"), "utf8"));
+  const { report, json, read } = await run("partition", 21, { "latency-ms": "5" });
   expect(json.trials).toHaveLength(report.trialsPerPoint);
   expect(json.metrics.notConverged).toBe(0);
   let forked = 0;
@@ -48,5 +35,5 @@ it("partition --quick heals into one chain each trial; orphaned blocks and lost 
   const p = json.points[0];
   expect(p.predicted.poisson).toBeGreaterThan(0);
   expect(p.predicted.poisson).toBeLessThan(0.5);
-  expect((await readFile(join(out, "partition.svg"), "utf8")).startsWith("<svg")).toBe(true);
+  expect((await read("partition.svg")).startsWith("<svg")).toBe(true);
 }, 90_000);

@@ -1,19 +1,11 @@
 /** tx-replay --quick on real in-process nodes: every replay is refused, for the reason its kind implies. */
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, expect, it } from "vitest";
-import { findScenario, runScenario } from "../../../src/experiments/index.ts";
+import { expect, it } from "vitest";
+import { quickRunner } from "./quick-run.ts";
 
-let out = "";
-afterAll(async () => {
-  if (out) await rm(out, { recursive: true, force: true });
-});
+const run = quickRunner();
 
 it("tx-replay --quick accepts no replay and counts each refusal by its reason", async () => {
-  out = await mkdtemp(join(tmpdir(), "chainlab-txr-"));
-  const { report } = await runScenario(findScenario("tx-replay"), { out, quick: true, seed: 5 });
-  const json = JSON.parse(await readFile(join(out, "report.json"), "utf8"));
+  const { report, json, read } = await run("tx-replay", 5);
   expect(json.points.map((p: { id: string }) => p.id)).toEqual(["rebroadcast", "cross-chain", "after-reorg"]);
   for (const t of json.trials) {
     expect(t.data.accepted).toBe(0);
@@ -37,7 +29,7 @@ it("tx-replay --quick accepts no replay and counts each refusal by its reason", 
   }
   expect(report.metrics.replaysAccepted).toBe(0);
   expect(report.metrics.replaysSent).toBeGreaterThan(0);
-  const md = await readFile(join(out, "report.md"), "utf8");
+  const md = await read("report.md");
   expect(md).toContain("1 = rebroadcast");
-  expect((await readFile(join(out, "tx-replay.svg"), "utf8")).startsWith("<svg")).toBe(true);
+  expect((await read("tx-replay.svg")).startsWith("<svg")).toBe(true);
 }, 120_000);
