@@ -47,8 +47,16 @@ export async function waitForSameHead(clients: readonly RpcClient[], timeoutMs: 
   );
 }
 
-/** The beneficiary of each canonical block in (from, to] on the node behind `c`. */
-export async function blockAuthors(c: RpcClient, from: number, to: number): Promise<string[]> {
+/** A canonical block as the RPC shows it (header fields and tx ids). */
+export interface BlockView {
+  height: number;
+  hash: string;
+  beneficiary: string;
+  txs: string[];
+}
+
+/** The canonical blocks in (from, to] on the node behind `c`, in height order. */
+export async function canonicalBlocks(c: RpcClient, from: number, to: number): Promise<BlockView[]> {
   if (to <= from) return [];
   const calls = [];
   for (let h = from + 1; h <= to; h++)
@@ -58,6 +66,24 @@ export async function blockAuthors(c: RpcClient, from: number, to: number): Prom
     if (b instanceof Error || b === null) {
       throw new ExperimentError("EXPERIMENT_FAILED", `block ${from + 1 + i} is missing on the node`);
     }
-    return (b as { beneficiary: string }).beneficiary;
+    return b as BlockView;
   });
+}
+
+/** The beneficiary of each canonical block in (from, to] on the node behind `c`. */
+export async function blockAuthors(c: RpcClient, from: number, to: number): Promise<string[]> {
+  return (await canonicalBlocks(c, from, to)).map((b) => b.beneficiary);
+}
+
+/** How many times each of `ids` occurs in the canonical blocks (from, to] (a replay shows as 2). */
+export async function inclusionCounts(
+  c: RpcClient,
+  ids: readonly string[],
+  from: number,
+  to: number,
+): Promise<Record<string, number>> {
+  const out: Record<string, number> = Object.fromEntries(ids.map((id) => [id, 0]));
+  for (const b of await canonicalBlocks(c, from, to))
+    for (const id of b.txs) if (Object.hasOwn(out, id)) out[id]!++;
+  return out;
 }

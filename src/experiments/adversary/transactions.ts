@@ -1,10 +1,10 @@
 /** Crafting and signing transactions, including two conflicting spends of one nonce. */
 import { readFile } from "node:fs/promises";
-import { hashFromHex, toHex } from "../../core/hash.ts";
-import { encodeTx, signTx, TxKind, txId } from "../../core/tx.ts";
+import { fromHex, hashFromHex, toHex } from "../../core/hash.ts";
+import { decodeTx, encodeTx, signTx, TxKind, txId } from "../../core/tx.ts";
 import { decodeAddress } from "../../crypto/address.ts";
 import { decryptKeystore } from "../../crypto/keystore.ts";
-import type { RpcClient } from "../../rpc/index.ts";
+import { type RpcClient, RpcClientError } from "../../rpc/index.ts";
 import type { Manifest } from "../../testnet/index.ts";
 
 /** A decrypted account of a testnet. */
@@ -93,4 +93,33 @@ export async function submitTx(c: RpcClient, tx: SignedTx): Promise<string> {
 export async function txStatus(c: RpcClient, id: string): Promise<{ status: string; height?: number }> {
   const r = await c.call<{ status: string; height?: number }>("tx_get", { id });
   return r.height !== undefined ? { status: r.status, height: r.height } : { status: r.status };
+}
+
+/** What a node answered to a submitted tx: taken into its pool or not, and the status or error code. */
+export interface SubmitOutcome {
+  accepted: boolean;
+  /** The pool status ("pending", "queued") when accepted, the error code otherwise. */
+  code: string;
+}
+
+/** Submits raw tx bytes (hex) and reports the outcome instead of throwing on a refusal. */
+export async function submitRaw(c: RpcClient, hex: string): Promise<SubmitOutcome> {
+  try {
+    const r = await c.call<{ status: string }>("tx_submit", { tx: hex });
+    return { accepted: true, code: r.status };
+  } catch (err) {
+    if (err instanceof RpcClientError && err.code !== "RPC_TRANSPORT")
+      return { accepted: false, code: err.code };
+    throw err;
+  }
+}
+
+/**
+ * The same signed tx with its chain id field rewritten to `chainId` (the signature kept): what a
+ * replayer sends to another chain whose id check it wants to pass. It has a new id.
+ */
+export function withChainId(tx: SignedTx, chainId: number): SignedTx {
+  const decoded = decodeTx(fromHex(tx.hex));
+  const rewritten = { ...decoded, chainId };
+  return { id: toHex(txId(rewritten)), hex: toHex(encodeTx(rewritten)), nonce: tx.nonce, to: tx.to };
 }

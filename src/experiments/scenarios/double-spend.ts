@@ -14,6 +14,7 @@ import {
   blockAuthors,
   chainIdentity,
   conflictingTransfers,
+  convergeStopped,
   openAccount,
   pollUntil,
   readHead,
@@ -139,7 +140,7 @@ export default defineScenario({
       ]);
       const all = [att, hon, mer];
       await Promise.all([stopMiner(att), stopMiner(hon)]);
-      await waitForSameHead(all, 30_000);
+      await convergeStopped(all, hon, hashrate);
       const wallet = await openAccount(net.manifest, 0);
       const merchantAddress = net.manifest.accounts[1]!.address;
       const refundAddress = net.manifest.accounts[2]!.address;

@@ -1,10 +1,20 @@
 /** The built-in scenarios, by name. */
 import { ExperimentError } from "../errors.ts";
 import type { Scenario } from "../scenario.ts";
+import apiReplay from "./api-replay.ts";
 import doubleSpend from "./double-spend.ts";
+import invalidFlood from "./invalid-flood.ts";
+import partition from "./partition.ts";
+import txReplay from "./tx-replay.ts";
 
 /** Every built-in scenario. */
-export const builtinScenarios: readonly Scenario[] = [doubleSpend];
+export const builtinScenarios: readonly Scenario[] = [
+  doubleSpend,
+  txReplay,
+  apiReplay,
+  partition,
+  invalidFlood,
+];
 
 /** A built-in scenario by name; EXPERIMENT_UNKNOWN_SCENARIO otherwise. */
 export function findScenario(name: string): Scenario {

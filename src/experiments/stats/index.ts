@@ -1,6 +1,7 @@
 /**
  * experiments/stats/: pure statistics and closed forms (no I/O): Wilson intervals, a sweep's
- * goodness of fit, Nakamoto's double-spend probability and Eyal–Sirer's selfish-mining revenue.
+ * goodness of fit, Nakamoto's double-spend probability and Eyal–Sirer's selfish-mining revenue, and the
+ * partition race.
  */
 export {
   catchUpProbability,
@@ -8,6 +9,7 @@ export {
   nakamotoSuccess,
   truncatedNakamotoSuccess,
 } from "./nakamoto.ts";
+export { partitionWinProbability } from "./partition.ts";
 export { selfishRevenue, selfishThreshold } from "./selfish.ts";
 export {
   chiSquareSurvival,

@@ -1,10 +1,14 @@
 /** Test-side helpers of the hostile-peer suites: a per-test harness with attackers, and event waits. */
 import { afterEach } from "vitest";
+import {
+  type HostileOptions,
+  type HostilePeer,
+  startHostile,
+} from "../../../src/experiments/adversary/raw-peer.ts";
 import type { P2PEventMap } from "../../../src/p2p/events.ts";
 import type { StatusMessage } from "../../../src/p2p/messages.ts";
 import type { ChainNames } from "../../../src/p2p/topics.ts";
 import { Harness, type TestPeer } from "./harness.ts";
-import { type HostileOptions, type HostilePeer, startHostile } from "./hostile-peer.ts";
 
 /** A fresh harness per test, plus hostile peers; all torn down after each test. */
 export interface HostileTestbed {

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type Block, encodeBlock, headerHash } from "../../../src/core/block.ts";
 import { toHex } from "../../../src/core/hash.ts";
 import { encodeTx } from "../../../src/core/tx.ts";
+import { type HostilePeer, startHostile } from "../../../src/experiments/adversary/raw-peer.ts";
 import { localStatus } from "../../../src/p2p/protocols.ts";
 import { encodeTxBatch, MAX_TX_BATCH_BYTES } from "../../../src/p2p/tx-batch.ts";
 import { actor, easyGenesis, transfer } from "../../helpers/fixtures.ts";
@@ -16,7 +17,6 @@ import {
   waitForHeads,
 } from "./harness.ts";
 import { bannedBy } from "./hostile-kit.ts";
-import { type HostilePeer, startHostile } from "./hostile-peer.ts";
 
 const alice = actor("alice");
 const bob = actor("bob");

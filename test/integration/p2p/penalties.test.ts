@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { ChainlabError } from "../../../src/core/errors.ts";
+import type { HostilePeer } from "../../../src/experiments/adversary/raw-peer.ts";
 import { localStatus } from "../../../src/p2p/protocols.ts";
 import { actor, easyGenesis } from "../../helpers/fixtures.ts";
 import { type TestPeer, waitFor } from "./harness.ts";
 import { bannedBy, hostileTestbed, nextEvent, penalizedBy } from "./hostile-kit.ts";
-import type { HostilePeer } from "./hostile-peer.ts";
 
 const alice = actor("alice");
 /** A blocks_by_range request for 0 blocks: malformed (count must be 1..64). */

@@ -3,12 +3,12 @@ import { type Block, encodeBlock, headerHash } from "../../../src/core/block.ts"
 import type { ChainlabError } from "../../../src/core/errors.ts";
 import type { Hash } from "../../../src/core/hash.ts";
 import { signTx, TxKind } from "../../../src/core/tx.ts";
+import type { HostilePeer } from "../../../src/experiments/adversary/raw-peer.ts";
 import { encodeHashRequest, encodeRangeRequest } from "../../../src/p2p/messages.ts";
 import { localStatus } from "../../../src/p2p/protocols.ts";
 import { type Actor, actor, easyGenesis } from "../../helpers/fixtures.ts";
 import { mineBlock, type TestPeer } from "./harness.ts";
 import { bannedBy, hostileTestbed, penalizedBy } from "./hostile-kit.ts";
-import type { HostilePeer } from "./hostile-peer.ts";
 
 const alice = actor("alice");
 const bob = actor("bob");

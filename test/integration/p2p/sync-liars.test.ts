@@ -2,12 +2,17 @@ import { describe, expect, it } from "vitest";
 import { decodeWork, encodeWork } from "../../../src/consensus/pow/work.ts";
 import { type Block, decodeBlock } from "../../../src/core/block.ts";
 import { sha256, toHex, utf8 } from "../../../src/core/hash.ts";
+import {
+  delayed,
+  fabricatedRange,
+  type Script,
+  serveRange,
+} from "../../../src/experiments/adversary/raw-peer.ts";
 import type { StatusMessage } from "../../../src/p2p/messages.ts";
 import { localStatus } from "../../../src/p2p/protocols.ts";
 import { actor, easyGenesis } from "../../helpers/fixtures.ts";
 import { mineBlocks, type TestPeer, waitForHeads } from "./harness.ts";
 import { bannedBy, hostileTestbed } from "./hostile-kit.ts";
-import { delayed, fabricatedRange, type Script, serveRange } from "./hostile-peer.ts";
 
 const alice = actor("alice");
 const HEIGHT = 30;

@@ -6,13 +6,13 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { encodeTx, type Tx, txId } from "../../../src/core/tx.ts";
+import { type HostilePeer, startHostile } from "../../../src/experiments/adversary/raw-peer.ts";
 import { localStatus } from "../../../src/p2p/protocols.ts";
 import { encodeTxBatch, MAX_TX_BATCH } from "../../../src/p2p/tx-batch.ts";
 import { type Actor, actor, easyGenesis, transfer } from "../../helpers/fixtures.ts";
 import { mulberry32 } from "../../helpers/prng.ts";
 import { Harness, link, type TestPeer, waitFor } from "./harness.ts";
 import { bannedBy } from "./hostile-kit.ts";
-import { type HostilePeer, startHostile } from "./hostile-peer.ts";
 
 const alice = actor("alice");
 const bob = actor("bob");

@@ -1,14 +1,16 @@
 /**
- * A raw libp2p peer for adversarial tests, whose every message the test scripts:
+ * A raw libp2p peer whose every message the caller scripts (experiments and adversarial tests):
  * - req/resp answers: `respond(protocol, script)` scripts the answers to one protocol (status is
- *   answered with `setStatus`'s value, and the block protocols with nothing, until replaced);
+ *   answered with `setStatus`'s value, or by mirroring the requester's own status when none was
+ *   claimed, and the block protocols with nothing, until replaced);
  *   scripts build on
  *   `serveRange` (blocks by height from a list), `fabricatedRange` (well-formed blocks that connect
  *   to nothing we have) and `delayed` (answer just before a timeout);
  * - raw req/resp requests: `request(peer, protocol, payload)` returns the OK payloads, or throws the
  *   P2PError the chainlab client would (the peer's error code in `data.remoteCode`);
  * - connection control: `dial`, `hangUp`, `reconnect` (same peer id, so penalties must persist);
- * - raw gossip: `publish(topic, bytes)` once `subscribed` resolves.
+ * - raw gossip: `publish(topic, bytes)` once `subscribed` resolves;
+ * - `fetchBlockBytes`: one block of a node as raw bytes, to forge from.
  * `requests` counts what it was asked, by protocol, and `onRequest` wakes waiters.
  */
 import { setTimeout as sleep } from "node:timers/promises";
@@ -21,11 +23,17 @@ import { peerIdFromString } from "@libp2p/peer-id";
 import { tcp } from "@libp2p/tcp";
 import { multiaddr } from "@multiformats/multiaddr";
 import { createLibp2p } from "libp2p";
-import { type Block, encodeBlock, headerHash } from "../../../src/core/block.ts";
-import { type Hash, sha256 } from "../../../src/core/hash.ts";
-import { decodeRangeRequest, encodeStatus, type StatusMessage } from "../../../src/p2p/messages.ts";
-import { sendRequest, serveStream } from "../../../src/p2p/reqresp.ts";
-import type { ChainNames } from "../../../src/p2p/topics.ts";
+import { type Block, encodeBlock, headerHash } from "../../core/block.ts";
+import { type Hash, sha256 } from "../../core/hash.ts";
+import {
+  decodeRangeRequest,
+  encodeRangeRequest,
+  encodeStatus,
+  type StatusMessage,
+} from "../../p2p/messages.ts";
+import { sendRequest, serveStream } from "../../p2p/reqresp.ts";
+import type { ChainNames } from "../../p2p/topics.ts";
+import { ExperimentError } from "../errors.ts";
 
 /** Answers one request with payloads (each a status or a block encoding). */
 export type Script = (
@@ -111,10 +119,13 @@ export function delayed(ms: number, script: Script): Script {
 /** A script that answers with no payload at all. */
 export const emptyResponse: Script = () => [];
 
-/** Starts a hostile peer that claims `status` on the chain named by `names`. */
+/**
+ * Starts a hostile peer on the chain named by `names` that claims `status`, or without one mirrors
+ * each requester's status (it claims to be exactly where the victim is: nothing to sync either way).
+ */
 export async function startHostile(
   names: ChainNames,
-  status: StatusMessage,
+  status?: StatusMessage,
   opts: HostileOptions = {},
 ): Promise<HostilePeer> {
   const libp2p = await createLibp2p({
@@ -134,7 +145,9 @@ export async function startHostile(
     },
   });
   let claimed = status;
-  const scripts = new Map<string, Script>([[names.status, () => [encodeStatus(claimed)]]]);
+  const scripts = new Map<string, Script>([
+    [names.status, (request) => [claimed === undefined ? request : encodeStatus(claimed)]],
+  ]);
   const requests = new Map<string, number>();
   const listeners = new Set<(protocol: string) => void>();
   const serveTimeoutMs = opts.serveTimeoutMs ?? 30_000;
@@ -166,7 +179,7 @@ export async function startHostile(
     new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         libp2p.removeEventListener("connection:close", onClose);
-        reject(new Error(`still connected to ${peer} after ${timeoutMs} ms`));
+        reject(new ExperimentError("EXPERIMENT_FAILED", `still connected to ${peer} after ${timeoutMs} ms`));
       }, timeoutMs);
       const onClose = (): void => {
         if (connectedTo(peer)) return;
@@ -215,7 +228,7 @@ export async function startHostile(
       const id = multiaddr(addr)
         .getComponents()
         .find((c) => c.name === "p2p")?.value;
-      if (id === undefined) throw new Error(`${addr} names no peer id`);
+      if (id === undefined) throw new ExperimentError("EXPERIMENT_BAD_PARAM", `${addr} names no peer id`);
       await hangUp(id);
       await dial(addr);
     },
@@ -226,7 +239,10 @@ export async function startHostile(
           resolve();
           return;
         }
-        const timer = setTimeout(() => reject(new Error(`no subscription of ${peerId} to ${topic}`)), 10_000);
+        const timer = setTimeout(
+          () => reject(new ExperimentError("EXPERIMENT_FAILED", `no subscription of ${peerId} to ${topic}`)),
+          10_000,
+        );
         const onChange = (): void => {
           if (!check()) return;
           clearTimeout(timer);
@@ -240,4 +256,31 @@ export async function startHostile(
       await libp2p.stop();
     },
   };
+}
+
+/**
+ * The canonical block at `height` of the node at `addr` (peer `peerId`) as raw bytes, fetched over
+ * blocks_by_range by a short-lived raw peer: material to forge invalid blocks from.
+ */
+export async function fetchBlockBytes(
+  names: ChainNames,
+  addr: string,
+  peerId: string,
+  height: number,
+): Promise<Uint8Array> {
+  const peer = await startHostile(names);
+  try {
+    await peer.dial(addr);
+    const [block] = await peer.request(
+      peerId,
+      names.blocksByRange,
+      encodeRangeRequest({ startHeight: height, count: 1 }),
+    );
+    if (block === undefined) {
+      throw new ExperimentError("EXPERIMENT_FAILED", `the node served no block at height ${height}`);
+    }
+    return block;
+  } finally {
+    await peer.stop();
+  }
 }
