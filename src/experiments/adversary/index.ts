@@ -3,8 +3,27 @@
  * testnet library), never on patched code: throttled private mining, partitions, withholding and
  * release through the publisher, reading who mined what, and conflicting signed transactions.
  */
-export { blockAuthors, type Head, pollUntil, readHead, waitForSameHead } from "./chain-view.ts";
-export { startMiner, stopMiner } from "./miner.ts";
+export {
+  blockAuthors,
+  type Head,
+  pollUntil,
+  readHead,
+  readTip,
+  type Tip,
+  waitForBlock,
+  waitForSameHead,
+} from "./chain-view.ts";
+export { startMiner, stopAndAgree, stopMiner } from "./miner.ts";
+export {
+  type PublisherCounts,
+  publisherCounts,
+  type RaceRelease,
+  releaseBlocks,
+  releaseFirstTo,
+  sendBlocks,
+  withholdBlocks,
+} from "./publish.ts";
+export { raceFollowers, type SelfishCounts, SelfishMiner, type SelfishNodes } from "./selfish-miner.ts";
 export {
   type ChainIdentity,
   chainIdentity,

@@ -160,6 +160,7 @@ export default defineScenario({
         const started = Date.now();
         const fork = await waitForSameHead(all, 10_000);
         await net.partition([[ATTACKER], [HONEST, MERCHANT]]);
+        const tPartition = Date.now();
         const txs = conflictingTransfers(
           wallet,
           identity,
@@ -185,6 +186,7 @@ export default defineScenario({
         );
         await stopMiner(att);
         const premined = await txStatus(att, txs.conflict.id);
+        const tPremine = Date.now();
         await Promise.all([startMiner(att, q * hashrate), startMiner(hon, (1 - q) * hashrate)]);
         let paymentHeight: number | undefined;
         let freezes = 0;
@@ -212,14 +214,18 @@ export default defineScenario({
           }
           await new Promise((r) => setTimeout(r, POLL_MS));
         }
+        const tRace = Date.now();
         const attackerHead = await readHead(att);
         const honestHead = await readHead(mer);
         const [attackerAuthors, honestAuthors] = await Promise.all([
           blockAuthors(att, fork.height, attackerHead.height),
           blockAuthors(mer, fork.height, honestHead.height),
         ]);
+        const tRead = Date.now();
         await net.heal();
+        const tHeal = Date.now();
         const final = await waitForSameHead(all, 30_000);
+        const tSync = Date.now();
         const [payment, conflict] = await Promise.all([
           txStatus(mer, txs.payment.id),
           txStatus(mer, txs.conflict.id),
@@ -249,6 +255,14 @@ export default defineScenario({
             finalHeight: final.height,
             merchantPayment: payment.status,
             merchantConflict: conflict.status,
+            phaseMs: {
+              partition: tPartition - started,
+              premine: tPremine - tPartition,
+              race: tRace - tPremine,
+              read: tRead - tRace,
+              heal: tHeal - tRead,
+              sync: tSync - tHeal,
+            },
           },
         };
       };
