@@ -2,10 +2,11 @@
 import { ExperimentError } from "../errors.ts";
 import type { Scenario } from "../scenario.ts";
 import doubleSpend from "./double-spend.ts";
+import majority from "./majority.ts";
 import selfishMining from "./selfish-mining.ts";
 
 /** Every built-in scenario. */
-export const builtinScenarios: readonly Scenario[] = [doubleSpend, selfishMining];
+export const builtinScenarios: readonly Scenario[] = [doubleSpend, selfishMining, majority];
 
 /** A built-in scenario by name; EXPERIMENT_UNKNOWN_SCENARIO otherwise. */
 export function findScenario(name: string): Scenario {
