@@ -7,9 +7,7 @@
  * is longer (release: heal, the merchant reorgs) or the honest branch leads by `give-up` blocks.
  * Success means the payment is gone from the merchant's chain and the refund is in it.
  */
-import { join } from "node:path";
 import type { RpcClient } from "../../rpc/index.ts";
-import { Testnet } from "../../testnet/index.ts";
 import {
   blockAuthors,
   chainIdentity,
@@ -30,6 +28,7 @@ import {
   truncatedNakamotoSuccess,
   wilsonInterval,
 } from "../stats/index.ts";
+import { powTestnetParams, startPowTestnet } from "./testnet.ts";
 
 const ATTACKER = 0;
 const HONEST = 1;
@@ -69,31 +68,12 @@ export default defineScenario({
     },
     "give-up": {
       type: "integer",
-      default: 5,
+      default: 3,
       min: 1,
       max: 30,
       description: "the attacker abandons when the honest branch leads by this many blocks",
     },
-    "block-ms": {
-      type: "integer",
-      default: 200,
-      quick: 150,
-      min: 20,
-      max: 60_000,
-      description: "mean block interval at the full hashrate (ms)",
-    },
-    hashrate: {
-      type: "integer",
-      default: 200_000,
-      min: 1000,
-      max: 100_000_000,
-      description: "total throttled hashrate of all miners (hashes/s)",
-    },
-    processes: {
-      type: "boolean",
-      default: false,
-      description: "run the nodes as child processes instead of in this process",
-    },
+    ...powTestnetParams(100),
   },
   trials: { default: 200, quick: 8 },
   async run(ctx) {
@@ -118,18 +98,13 @@ export default defineScenario({
     );
 
     ctx.log("starting a 3-node PoW testnet (attacker, honest miner, merchant)");
-    const net = await Testnet.start({
-      dir: join(ctx.workDir, "testnet"),
-      fresh: true,
+    const net = await startPowTestnet(ctx, {
       nodes: 3,
       miners: 2,
       accounts: 3,
-      blockTimeSeconds: blockMs / 1000,
-      hashratePerMiner: hashrate / 2,
-      // Fixed difficulty: ASERT would retarget each branch to its own hashrate mid-race.
-      halfLifeSeconds: 1e9,
-      inProcess: ctx.params.processes !== true,
-      onProgress: (m) => ctx.log(m),
+      blockMs,
+      hashrate,
+      processes: ctx.params.processes === true,
     });
     try {
       const [att, hon, mer] = await Promise.all([

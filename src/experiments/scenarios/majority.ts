@@ -20,7 +20,7 @@ import { ExperimentError } from "../errors.ts";
 import { defineScenario, type PointSpec, type TrialOutcome } from "../scenario.ts";
 import { majorityBlocksSd, majorityExpectedBlocks, majorityWithinProbability } from "../stats/index.ts";
 import { majorityChart, majorityNotes, majoritySummary, reorgCounters } from "./majority-report.ts";
-import { startPowTestnet } from "./testnet.ts";
+import { powTestnetParams, startPowTestnet } from "./testnet.ts";
 
 const ATTACKER = 0;
 const MINER = 1;
@@ -56,25 +56,7 @@ export default defineScenario({
       max: 30,
       description: "blocks to rewrite (the honest chain's lead when the attacker starts)",
     },
-    "block-ms": {
-      type: "integer",
-      default: 100,
-      min: 20,
-      max: 60_000,
-      description: "mean block interval at the full hashrate (ms)",
-    },
-    hashrate: {
-      type: "integer",
-      default: 200_000,
-      min: 1000,
-      max: 100_000_000,
-      description: "total throttled hashrate of all miners (hashes/s)",
-    },
-    processes: {
-      type: "boolean",
-      default: false,
-      description: "run the nodes as child processes instead of in this process",
-    },
+    ...powTestnetParams(100),
   },
   trials: { default: 40, quick: 3 },
   async run(ctx) {

@@ -30,7 +30,7 @@ import {
 } from "../scenario.ts";
 import { selfishHonestStaleRate, selfishRevenue, selfishThreshold } from "../stats/index.ts";
 import { consistentBatch, selfishNotes, sharesByAlpha, staleRates, sumCounts } from "./selfish-report.ts";
-import { startPowTestnet } from "./testnet.ts";
+import { powTestnetParams, startPowTestnet } from "./testnet.ts";
 
 /** Longest one batch may run. */
 const BATCH_TIMEOUT_MS = 300_000;
@@ -71,26 +71,7 @@ export default defineScenario({
       max: 8,
       description: "honest miners (γ can be at most (n−1)/n)",
     },
-    "block-ms": {
-      type: "integer",
-      default: 180,
-      quick: 180,
-      min: 20,
-      max: 60_000,
-      description: "mean block interval at the full hashrate (ms)",
-    },
-    hashrate: {
-      type: "integer",
-      default: 200_000,
-      min: 1000,
-      max: 100_000_000,
-      description: "total throttled hashrate of all miners (hashes/s)",
-    },
-    processes: {
-      type: "boolean",
-      default: false,
-      description: "run the nodes as child processes instead of in this process",
-    },
+    ...powTestnetParams(180),
   },
   trials: { default: 8, quick: 2 },
   async run(ctx) {

@@ -2,7 +2,7 @@
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { generateTestnet, Testnet } from "../../testnet/index.ts";
-import type { ScenarioContext } from "../scenario.ts";
+import type { ParamSpec, ScenarioContext } from "../scenario.ts";
 
 /** Shape of a scenario's testnet. */
 export interface PowTestnetOptions {
@@ -52,4 +52,30 @@ export async function startPowTestnet(ctx: ScenarioContext, o: PowTestnetOptions
     inProcess: !o.processes,
     onProgress: (m) => ctx.log(m),
   });
+}
+
+/** The testnet parameters every PoW scenario takes: block interval, hashrate, processes. */
+export function powTestnetParams(blockMs: number, quickBlockMs?: number): Record<string, ParamSpec> {
+  return {
+    "block-ms": {
+      type: "integer",
+      default: blockMs,
+      ...(quickBlockMs !== undefined ? { quick: quickBlockMs } : {}),
+      min: 20,
+      max: 60_000,
+      description: "mean block interval at the full hashrate (ms)",
+    },
+    hashrate: {
+      type: "integer",
+      default: 200_000,
+      min: 1000,
+      max: 100_000_000,
+      description: "total throttled hashrate of all miners (hashes/s)",
+    },
+    processes: {
+      type: "boolean",
+      default: false,
+      description: "run the nodes as child processes instead of in this process",
+    },
+  };
 }
