@@ -57,8 +57,8 @@ export function verifyReport(value: unknown, where: string): Report {
   for (const k of ["points", "trials", "charts", "notes"] as const) {
     if (!Array.isArray(value[k])) bad(where, `${k} must be an array`);
   }
-  (value.points as unknown[]).forEach((p, i) => checkPoint(where, p, i));
-  (value.trials as unknown[]).forEach((t, i) => checkTrial(where, t, i));
+  for (const [i, p] of (value.points as unknown[]).entries()) checkPoint(where, p, i);
+  for (const [i, t] of (value.trials as unknown[]).entries()) checkTrial(where, t, i);
   (value.charts as unknown[]).forEach((c, i) => {
     if (!isObject(c) || typeof c.file !== "string" || !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/.test(c.file))
       bad(where, `charts[${i}].file must be a plain file name`);
