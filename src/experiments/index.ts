@@ -8,6 +8,7 @@ export { loadScenarioFile, verifyScenario } from "./load.ts";
 export { parseAssignments, resolveParams } from "./params.ts";
 export { createProgress, type ProgressSink, silentProgress } from "./progress.ts";
 export type { ChartSpec } from "./report/chart.ts";
+export { mergeReports, readReport, rerenderReports, verifyReport } from "./report/rerender.ts";
 export type { PointSummary, Report } from "./report/types.ts";
 export { createRng, type Rng } from "./rng.ts";
 export { type RunOptions, type RunResult, runScenario } from "./runner.ts";

@@ -107,6 +107,7 @@ export async function runScenario(scenario: Scenario, o: RunOptions): Promise<Ru
           seed: slot.seed,
           durationMs: Date.now() - t0,
           success: outcome.success,
+          ...(outcome.units !== undefined ? { units: outcome.units } : {}),
           data: outcome.data,
         });
         progress.tick(i + 1, `${slot.point.id} ${outcome.success ? "success" : "fail"}`);

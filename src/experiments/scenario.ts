@@ -29,11 +29,18 @@ export interface PointSpec {
   /** Predicted success probability by model name; `primary` names the one compared. */
   predicted: Record<string, number>;
   primary: string;
+  /** When trials are batches of units (e.g. blocks): the unit's name, plural. */
+  unit?: string;
 }
 
 /** What one trial returns. */
 export interface TrialOutcome {
   success: boolean;
+  /**
+   * A trial that is a batch of Bernoulli units (e.g. main-chain blocks, of which `successes` are
+   * the attacker's): the point's rate is then over units, its interval over batches.
+   */
+  units?: { successes: number; count: number };
   /** Raw observations of the trial (kept verbatim in report.json). */
   data: Record<string, unknown>;
 }

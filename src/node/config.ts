@@ -73,6 +73,14 @@ export const CONFIG_KEYS = {
   "p2p.listen": { kind: "list", env: "CHAINLAB_LISTEN", default: ["/ip4/127.0.0.1/tcp/0"] },
   "p2p.bootstrap": { kind: "list", env: "CHAINLAB_BOOTSTRAP", default: [] },
   "p2p.max_peers": { kind: "int", env: "CHAINLAB_MAX_PEERS", default: 50, min: 1, max: 10_000 },
+  /** How often peers' status is refreshed (and a heavier peer synced); attack experiments stretch it. */
+  "p2p.status_interval": {
+    kind: "duration",
+    env: "CHAINLAB_STATUS_INTERVAL",
+    default: 5000,
+    min: 10,
+    max: 86_400_000 * 30,
+  },
   "p2p.ban_duration": {
     kind: "duration",
     env: "CHAINLAB_BAN_DURATION",

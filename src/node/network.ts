@@ -2,7 +2,7 @@
 import { createP2P } from "../p2p/index.ts";
 import type { NetworkFactory } from "./daemon.ts";
 
-/** Builds the p2p service for a node from its settings (listen, bootstrap, peers, bans). */
+/** Builds the p2p service for a node from its settings (listen, bootstrap, peers, bans, status refresh). */
 export const createNetwork: NetworkFactory = async (node, settings, log) =>
   createP2P(
     node,
@@ -12,6 +12,7 @@ export const createNetwork: NetworkFactory = async (node, settings, log) =>
       bootstrap: settings["p2p.bootstrap"],
       maxPeers: settings["p2p.max_peers"],
       banDurationMs: settings["p2p.ban_duration"],
+      statusIntervalMs: settings["p2p.status_interval"],
     },
     { log },
   );

@@ -1,4 +1,5 @@
 /** The chain, tx, account, mempool, node and miner JSON-RPC methods, registered on the RPC server. */
+import { decodeBlock, headerHash } from "../core/block.ts";
 import { ChainlabError } from "../core/errors.ts";
 import { fromHex, hashFromHex, toHex } from "../core/hash.ts";
 import { decodeAddress, encodeAddress } from "../crypto/address.ts";
@@ -303,11 +304,23 @@ export function registerNodeMethods(
 
   server.registerMethod("admin_release", {
     scope: "admin",
-    params: params({ topic: v.optional(v.string({ min: 1, max: 64 })) }),
-    description: "experiments: send the withheld messages (of one topic if given) at once, oldest first",
-    handler: async (p) => ({
-      released: await node.outbound.release((m) => p.topic === undefined || m.topic === p.topic),
+    params: params({
+      topic: v.optional(v.string({ min: 1, max: 64 })),
+      until: v.optional(v.hex({ bytes: 32 })),
     }),
+    description:
+      "experiments: send the withheld messages (of one topic if given) at once, oldest first; with `until` (a block hash) only the withheld blocks up to and including that block",
+    handler: async (p) => {
+      if (p.until === undefined) {
+        return { released: await node.outbound.release((m) => p.topic === undefined || m.topic === p.topic) };
+      }
+      const until = p.until.toLowerCase();
+      const held = node.outbound.withheld().filter((m) => m.topic === "blocks");
+      const last = held.findIndex((m) => toHex(headerHash(decodeBlock(m.data).header)) === until);
+      if (last < 0) throw new ChainlabError("PUBLISHER_NOT_WITHHELD", `block ${p.until} is not withheld`);
+      const chosen = new Set(held.slice(0, last + 1));
+      return { released: await node.outbound.release((m) => chosen.has(m)) };
+    },
   });
 
   server.registerMethod("net_publisher", {

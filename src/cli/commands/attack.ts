@@ -8,6 +8,7 @@ import {
   parseAssignments,
   type Report,
   type RunResult,
+  rerenderReports,
   runScenario,
   type Scenario,
 } from "../../experiments/index.ts";
@@ -44,7 +45,7 @@ export function parseScenarioOptions(tokens: readonly string[]): Record<string, 
   return parseAssignments(out);
 }
 
-function summary(r: Report, result: RunResult): string {
+function summary(r: Report, result: Pick<RunResult, "written">): string {
   const lines = [
     `${r.scenario}: ${r.trials.length} trials in ${(r.durationMs / 1000).toFixed(1)} s, seed ${r.seed}`,
   ];
@@ -128,6 +129,22 @@ export function registerAttack(program: Command): void {
           process.stdout.write(`  --${k.padEnd(12)} ${p.description} (default ${d})\n`);
         }
       }
+    });
+
+  attack
+    .command("report")
+    .description(
+      "render report.md and the charts again from report.json; several dirs are merged into one table (runs of one scenario pool their trials per point)",
+    )
+    .argument("<dirs...>", "report dirs (or report.json files)")
+    .option("--out <dir>", "where to write (default: the dir itself, or attack-merged for several)")
+    .option("--json", "print the (merged) report JSON")
+    .action(async (dirs: string[], _o: unknown, cmd: Command) => {
+      // --out and --json may be taken by the parent command too.
+      const o = cmd.optsWithGlobals<{ out?: string; json?: boolean }>();
+      const result = await rerenderReports(dirs, o.out);
+      if (o.json) printJson(result.report);
+      else process.stdout.write(`${summary(result.report, result)}\n`);
     });
 
   common(

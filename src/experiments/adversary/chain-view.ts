@@ -14,6 +14,25 @@ export async function readHead(c: RpcClient): Promise<Head> {
   return { height: h.height, hash: h.hash };
 }
 
+/** A node's head block with what a strategy needs to place it: parent, time and miner. */
+export interface Tip extends Head {
+  parentHash: string;
+  timestamp: number;
+  beneficiary: string;
+}
+
+/** The head block of the node behind `c`. */
+export async function readTip(c: RpcClient): Promise<Tip> {
+  const h = await c.call<Tip>("chain_getHead");
+  return {
+    height: h.height,
+    hash: h.hash,
+    parentHash: h.parentHash,
+    timestamp: h.timestamp,
+    beneficiary: h.beneficiary,
+  };
+}
+
 /**
  * Polls `probe` every `pollMs` until it returns a value other than undefined; the RPC has no
  * subscriptions, so polling the node is the only way to see its state change.
@@ -44,6 +63,24 @@ export async function waitForSameHead(clients: readonly RpcClient[], timeoutMs: 
       return heads.every((h) => h.hash === heads[0]!.hash) ? heads[0] : undefined;
     },
     timeoutMs,
+  );
+}
+
+/** Waits until every client has stored block `hash` (as its head, under it or on a side branch). */
+export async function waitForBlock(
+  clients: readonly RpcClient[],
+  hash: string,
+  timeoutMs: number,
+  pollMs = 2,
+): Promise<void> {
+  await pollUntil(
+    `block ${hash.slice(0, 12)} to reach every node`,
+    async () => {
+      const got = await Promise.all(clients.map((c) => c.call<unknown>("chain_getBlockByHash", { hash })));
+      return got.every((b) => b !== null) ? true : undefined;
+    },
+    timeoutMs,
+    pollMs,
   );
 }
 

@@ -12,6 +12,9 @@ export {
   inclusionCounts,
   pollUntil,
   readHead,
+  readTip,
+  type Tip,
+  waitForBlock,
   waitForSameHead,
 } from "./chain-view.ts";
 export { badSignatureTx, brokenSealBlock, garbage } from "./forge.ts";
@@ -24,8 +27,24 @@ export {
   waitForVerdicts,
 } from "./gossip.ts";
 export { type HonestLoad, type LoadSender, startHonestLoad } from "./honest-load.ts";
-export { convergeStopped, mineBlocks, startMiner, stopMiner, waitUntilHashing } from "./miner.ts";
+export {
+  convergeStopped,
+  mineBlocks,
+  startMiner,
+  stopAndAgree,
+  stopMiner,
+  waitUntilHashing,
+} from "./miner.ts";
 export { setNodeConfig } from "./node-config.ts";
+export {
+  type PublisherCounts,
+  publisherCounts,
+  type RaceRelease,
+  releaseBlocks,
+  releaseFirstTo,
+  sendBlocks,
+  withholdBlocks,
+} from "./publish.ts";
 export {
   delayed,
   emptyResponse,
@@ -37,6 +56,7 @@ export {
   serveRange,
   startHostile,
 } from "./raw-peer.ts";
+export { raceFollowers, type SelfishCounts, SelfishMiner, type SelfishNodes } from "./selfish-miner.ts";
 export {
   alterCaptured,
   type CapturedRequest,

@@ -75,3 +75,16 @@ export async function convergeStopped(
     }
   }
 }
+
+/**
+ * Stops every miner and brings the nodes onto one head: when two blocks of one height split them,
+ * `resolver` mines one block at a time at `hashrate` until they agree (convergeStopped).
+ */
+export async function stopAndAgree(
+  clients: readonly RpcClient[],
+  resolver: RpcClient,
+  hashrate: number,
+): Promise<Head> {
+  await Promise.all(clients.map(stopMiner));
+  return convergeStopped(clients, resolver, hashrate, 1000, 30);
+}

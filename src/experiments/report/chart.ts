@@ -20,6 +20,8 @@ export interface ChartSpec {
   measured: { x: number; y: number; lo: number; hi: number; series: string; trials: number }[];
   /** Log scale on y (probabilities spanning decades). */
   logY?: boolean;
+  /** A linear y axis fitted to the data instead of [0, 1] (counts, times). */
+  linearY?: boolean;
   /** Optional vertical rules (e.g. a profitability threshold), with labels. */
   rules?: { x: number; label: string }[];
 }
@@ -28,7 +30,9 @@ export interface ChartSpec {
 export function chartToVegaLite(c: ChartSpec): vl.TopLevelSpec {
   const yScale = c.logY
     ? { type: "symlog" as const, constant: 0.001 }
-    : { domain: [0, 1] as [number, number] };
+    : c.linearY
+      ? { zero: true }
+      : { domain: [0, 1] as [number, number] };
   const x = { field: "x", type: "quantitative" as const, title: c.xTitle };
   const color = { field: "series", type: "nominal" as const, title: c.seriesTitle };
   const layer = [

@@ -29,7 +29,9 @@ export function renderMarkdown(r: Report, chartFiles: readonly string[]): string
     lines.push(
       `| ${[
         ...coordNames.map((c) => String(p.coords[c] ?? "")),
-        String(p.trials),
+        p.batches === undefined
+          ? String(p.trials)
+          : `${p.trials} ${p.unit ?? "units"} in ${p.batches} batches (deff ${(p.designEffect ?? 1).toFixed(2)})`,
         String(p.successes),
         fmt(p.estimate),
         `[${fmt(p.lo)}, ${fmt(p.hi)}]`,
@@ -43,6 +45,12 @@ export function renderMarkdown(r: Report, chartFiles: readonly string[]): string
   const inside = r.points.filter((p) => p.theoryInside).length;
   lines.push(
     "",
+    ...(r.points.some((p) => p.batches !== undefined)
+      ? [
+          "Batched points count units (trials and successes are units, not batches); their interval is the Wilson interval on the effective sample n / deff, deff being the variance between batches over the binomial variance (at least 1).",
+          "",
+        ]
+      : []),
     `\\* the model compared. Theory inside the 95% interval at ${inside} of ${r.points.length} points (about 95% expected by chance alone).`,
     `Sweep goodness of fit (Pearson chi-square against the compared model): χ² = ${r.fit.chiSquare.toFixed(2)} on ${r.fit.degreesOfFreedom} degrees of freedom, p = ${r.fit.pValue.toFixed(3)}.`,
     "",

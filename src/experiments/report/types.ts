@@ -28,6 +28,11 @@ export interface PointSummary {
   primary: string;
   /** Whether predicted[primary] lies inside [lo, hi]. */
   theoryInside: boolean;
+  /** Batched points: trials and successes count units (e.g. blocks) over this many batches. */
+  batches?: number;
+  /** Batched points: the variance inflation the interval allows for (>= 1). */
+  designEffect?: number;
+  unit?: string;
 }
 
 /** report.json. */

@@ -7,9 +7,7 @@
  * is longer (release: heal, the merchant reorgs) or the honest branch leads by `give-up` blocks.
  * Success means the payment is gone from the merchant's chain and the refund is in it.
  */
-import { join } from "node:path";
 import type { RpcClient } from "../../rpc/index.ts";
-import { Testnet } from "../../testnet/index.ts";
 import {
   blockAuthors,
   chainIdentity,
@@ -31,6 +29,7 @@ import {
   truncatedNakamotoSuccess,
   wilsonInterval,
 } from "../stats/index.ts";
+import { powTestnetParams, startPowTestnet } from "./testnet.ts";
 
 const ATTACKER = 0;
 const HONEST = 1;
@@ -70,31 +69,12 @@ export default defineScenario({
     },
     "give-up": {
       type: "integer",
-      default: 5,
+      default: 3,
       min: 1,
       max: 30,
       description: "the attacker abandons when the honest branch leads by this many blocks",
     },
-    "block-ms": {
-      type: "integer",
-      default: 200,
-      quick: 150,
-      min: 20,
-      max: 60_000,
-      description: "mean block interval at the full hashrate (ms)",
-    },
-    hashrate: {
-      type: "integer",
-      default: 200_000,
-      min: 1000,
-      max: 100_000_000,
-      description: "total throttled hashrate of all miners (hashes/s)",
-    },
-    processes: {
-      type: "boolean",
-      default: false,
-      description: "run the nodes as child processes instead of in this process",
-    },
+    ...powTestnetParams(100),
   },
   trials: { default: 200, quick: 8 },
   async run(ctx) {
@@ -119,18 +99,13 @@ export default defineScenario({
     );
 
     ctx.log("starting a 3-node PoW testnet (attacker, honest miner, merchant)");
-    const net = await Testnet.start({
-      dir: join(ctx.workDir, "testnet"),
-      fresh: true,
+    const net = await startPowTestnet(ctx, {
       nodes: 3,
       miners: 2,
       accounts: 3,
-      blockTimeSeconds: blockMs / 1000,
-      hashratePerMiner: hashrate / 2,
-      // Fixed difficulty: ASERT would retarget each branch to its own hashrate mid-race.
-      halfLifeSeconds: 1e9,
-      inProcess: ctx.params.processes !== true,
-      onProgress: (m) => ctx.log(m),
+      blockMs,
+      hashrate,
+      processes: ctx.params.processes === true,
     });
     try {
       const [att, hon, mer] = await Promise.all([
@@ -161,6 +136,7 @@ export default defineScenario({
         const started = Date.now();
         const fork = await waitForSameHead(all, 10_000);
         await net.partition([[ATTACKER], [HONEST, MERCHANT]]);
+        const tPartition = Date.now();
         const txs = conflictingTransfers(
           wallet,
           identity,
@@ -186,6 +162,7 @@ export default defineScenario({
         );
         await stopMiner(att);
         const premined = await txStatus(att, txs.conflict.id);
+        const tPremine = Date.now();
         await Promise.all([startMiner(att, q * hashrate), startMiner(hon, (1 - q) * hashrate)]);
         let paymentHeight: number | undefined;
         let freezes = 0;
@@ -213,14 +190,18 @@ export default defineScenario({
           }
           await new Promise((r) => setTimeout(r, POLL_MS));
         }
+        const tRace = Date.now();
         const attackerHead = await readHead(att);
         const honestHead = await readHead(mer);
         const [attackerAuthors, honestAuthors] = await Promise.all([
           blockAuthors(att, fork.height, attackerHead.height),
           blockAuthors(mer, fork.height, honestHead.height),
         ]);
+        const tRead = Date.now();
         await net.heal();
+        const tHeal = Date.now();
         const final = await waitForSameHead(all, 30_000);
+        const tSync = Date.now();
         const [payment, conflict] = await Promise.all([
           txStatus(mer, txs.payment.id),
           txStatus(mer, txs.conflict.id),
@@ -250,6 +231,14 @@ export default defineScenario({
             finalHeight: final.height,
             merchantPayment: payment.status,
             merchantConflict: conflict.status,
+            phaseMs: {
+              partition: tPartition - started,
+              premine: tPremine - tPartition,
+              race: tRace - tPremine,
+              read: tRead - tRace,
+              heal: tHeal - tRead,
+              sync: tSync - tHeal,
+            },
           },
         };
       };

@@ -4,12 +4,16 @@ import type { Scenario } from "../scenario.ts";
 import apiReplay from "./api-replay.ts";
 import doubleSpend from "./double-spend.ts";
 import invalidFlood from "./invalid-flood.ts";
+import majority from "./majority.ts";
 import partition from "./partition.ts";
+import selfishMining from "./selfish-mining.ts";
 import txReplay from "./tx-replay.ts";
 
 /** Every built-in scenario. */
 export const builtinScenarios: readonly Scenario[] = [
   doubleSpend,
+  selfishMining,
+  majority,
   txReplay,
   apiReplay,
   partition,

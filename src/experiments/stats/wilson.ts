@@ -19,17 +19,45 @@ export function wilsonInterval(successes: number, trials: number, z = Z95): Inte
     throw new RangeError(`wilsonInterval: bad counts ${successes}/${trials}`);
   }
   if (successes > trials) throw new RangeError(`wilsonInterval: ${successes} successes > ${trials} trials`);
-  if (trials === 0) return { estimate: Number.NaN, lo: 0, hi: 1 };
-  const p = successes / trials;
+  return wilsonFromProportion(trials === 0 ? 0 : successes / trials, trials, z);
+}
+
+/**
+ * The Wilson interval of a proportion `p` measured on an effective sample of `n` (a real number:
+ * n / design effect for correlated units); exact 0 and 1 keep their closed end.
+ */
+export function wilsonFromProportion(p: number, n: number, z = Z95): Interval {
+  if (!(n >= 0) || !(p >= 0 && p <= 1)) throw new RangeError(`wilsonFromProportion: bad p=${p}, n=${n}`);
+  if (n === 0) return { estimate: Number.NaN, lo: 0, hi: 1 };
   const z2 = z * z;
-  const denom = 1 + z2 / trials;
-  const centre = (p + z2 / (2 * trials)) / denom;
-  const half = (z * Math.sqrt((p * (1 - p)) / trials + z2 / (4 * trials * trials))) / denom;
+  const denom = 1 + z2 / n;
+  const centre = (p + z2 / (2 * n)) / denom;
+  const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / denom;
   return {
     estimate: p,
-    lo: Math.max(0, successes === 0 ? 0 : centre - half),
-    hi: Math.min(1, successes === trials ? 1 : centre + half),
+    lo: Math.max(0, p === 0 ? 0 : centre - half),
+    hi: Math.min(1, p === 1 ? 1 : centre + half),
   };
+}
+
+/**
+ * The design effect of a ratio estimated from batches (cluster sampling): the ratio estimator's
+ * variance over batches, Σ (n_b/n̄)² (p_b − p)² / (B(B−1)), divided by the binomial p(1−p)/n.
+ * Never below 1 (the batches cannot make units more independent than independent); 1 with fewer
+ * than two batches or a degenerate rate.
+ */
+export function batchDesignEffect(batches: readonly { successes: number; count: number }[]): number {
+  const used = batches.filter((b) => b.count > 0);
+  const n = used.reduce((t, b) => t + b.count, 0);
+  const s = used.reduce((t, b) => t + b.successes, 0);
+  const B = used.length;
+  if (B < 2 || n === 0) return 1;
+  const p = s / n;
+  if (p <= 0 || p >= 1) return 1;
+  const mean = n / B;
+  const v =
+    used.reduce((t, b) => t + (b.count / mean) ** 2 * (b.successes / b.count - p) ** 2, 0) / (B * (B - 1));
+  return Math.max(1, v / ((p * (1 - p)) / n));
 }
 
 /** One binomial point of a sweep against its predicted probability. */

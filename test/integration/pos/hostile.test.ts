@@ -14,12 +14,12 @@ import {
   encodeEvidence,
 } from "../../../src/consensus/pos/types.ts";
 import { sign } from "../../../src/crypto/ed25519.ts";
+import { type HostilePeer, startHostile } from "../../../src/experiments/adversary/raw-peer.ts";
 import { localStatus } from "../../../src/p2p/protocols.ts";
 import { scopedName } from "../../../src/p2p/topics.ts";
 import { actor } from "../../helpers/fixtures.ts";
 import { link, waitFor } from "../p2p/harness.ts";
 import { bannedBy } from "../p2p/hostile-kit.ts";
-import { type HostilePeer, startHostile } from "../p2p/hostile-peer.ts";
 import { PosHarness, type PosPeer, posGenesis, validatorActors, waitForFinalized } from "./harness.ts";
 
 const SLOT_MS = 300;
