@@ -197,7 +197,11 @@ export function components(nodes: string[], edges: [string, string][]): string[]
     while (stack.length > 0) {
       const x = stack.pop()!;
       group.push(x);
-      for (const y of adj.get(x) ?? []) if (!seen.has(y)) seen.add(y), stack.push(y);
+      for (const y of adj.get(x) ?? []) {
+        if (seen.has(y)) continue;
+        seen.add(y);
+        stack.push(y);
+      }
     }
     out.push(group.sort());
   }

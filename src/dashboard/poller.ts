@@ -27,7 +27,10 @@ export interface NodeRow {
   txRate?: number;
   rssBytes?: number;
   cpuPercent?: number;
+  /** chainlab's version as the node's node_info reports it. */
   version?: string;
+  /** The Node.js runtime (node_info, or /metrics for a node that does not report it). */
+  runtime?: string;
   rpcUrl?: string;
   error?: string;
   /** consensus_status as the engine reported it. */
@@ -50,7 +53,7 @@ interface Tracker {
   up: boolean;
   txs?: { at: number; count: number };
   cpu?: { at: number; seconds: number };
-  figures: { rssBytes?: number; cpuPercent?: number; version?: string };
+  figures: { rssBytes?: number; cpuPercent?: number; runtime?: string };
 }
 
 /** Polls the nodes in rounds; `rows` and `store` hold the last round's view. */
@@ -170,13 +173,15 @@ export class Poller {
       mempool: poll.mempool,
       ...(txRate !== undefined ? { txRate } : {}),
       ...t.figures,
+      ...(poll.version !== undefined ? { version: poll.version } : {}),
+      ...(poll.runtime !== undefined ? { runtime: poll.runtime } : {}),
       consensus: poll.consensus,
     };
   }
 
   private readFigures(t: Tracker, f: ReturnType<typeof parseProcessFigures>, now: number): void {
     if (f.rssBytes !== undefined) t.figures.rssBytes = f.rssBytes;
-    if (f.runtime !== undefined) t.figures.version = f.runtime;
+    if (f.runtime !== undefined) t.figures.runtime = f.runtime;
     if (f.cpuSeconds !== undefined) {
       if (t.cpu && now > t.cpu.at) {
         t.figures.cpuPercent = Math.max(0, ((f.cpuSeconds - t.cpu.seconds) * 100_000) / (now - t.cpu.at));

@@ -92,7 +92,8 @@ export function drawNodes(v, control, act) {
     td(tr, n.txRate === undefined ? "–" : n.txRate.toFixed(0), "", "txrate");
     td(tr, n.rssBytes === undefined ? "–" : `${fmt(n.rssBytes / 1048576, 0)} MiB`, "", "rss");
     td(tr, n.cpuPercent === undefined ? "–" : `${n.cpuPercent.toFixed(0)}%`, "", "cpu");
-    td(tr, n.version ?? "–", "muted", "version");
+    const versions = [n.version ? `chainlab ${n.version}` : undefined, n.runtime].filter(Boolean);
+    td(tr, versions.length > 0 ? versions.join(" · ") : "–", "muted", "version");
     const actions = td(tr, "", "", "actions");
     if (control) {
       for (const action of n.state === "down" ? ["restart"] : ["kill", "restart"]) {
