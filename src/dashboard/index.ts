@@ -8,8 +8,10 @@
  */
 export { type BlockInfo, BlockStore, type Reorg } from "./block-store.ts";
 export { type ControlRequest, Controls, DashboardError, parseControl } from "./controls.ts";
+export { ExperimentRuns, type RunView } from "./experiments.ts";
 export { allowedHosts, checkControl, checkOrigin } from "./guard.ts";
 export { type NodeRow, Poller, type PollerOptions } from "./poller.ts";
+export { ParticipationHistory, type PosView, posView } from "./pos.ts";
 export { type ServeOptions, serveDashboard } from "./serve.ts";
 export { type Dashboard, type DashboardOptions, startDashboard } from "./server.ts";
 export { buildView, type DashboardView } from "./view.ts";

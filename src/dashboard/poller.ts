@@ -9,6 +9,7 @@ import { createRpcClient, type RpcClient } from "../rpc/index.ts";
 import { isAlive, type Manifest, type NodeEntry } from "../testnet/index.ts";
 import { BlockStore } from "./block-store.ts";
 import { fetchMissing, type NodePoll, parseProcessFigures, pollNode } from "./node-poll.ts";
+import { ParticipationHistory } from "./pos.ts";
 
 /** One node as the node table shows it. */
 export interface NodeRow {
@@ -59,6 +60,8 @@ interface Tracker {
 /** Polls the nodes in rounds; `rows` and `store` hold the last round's view. */
 export class Poller {
   readonly store: BlockStore;
+  /** PoS participation per epoch across rounds (empty unless the engine reports it). */
+  readonly participation = new ParticipationHistory();
   rows: NodeRow[] = [];
   manifest: Manifest | undefined;
   private readonly o: Required<Omit<PollerOptions, "keepHeights">>;
@@ -111,6 +114,7 @@ export class Poller {
     const withMetrics = this.round++ % this.o.metricsEvery === 0;
     const byPeerId = new Map(manifest.nodes.filter((n) => n.peerId).map((n) => [n.peerId!, n.name]));
     this.rows = await Promise.all(manifest.nodes.map((n) => this.pollOne(n, byPeerId, withMetrics)));
+    this.participation.observe(this.rows);
     for (const fn of this.listeners) fn();
   }
 

@@ -162,29 +162,22 @@ export function drawLists(v) {
   );
 }
 
-/** The engine's status per node; PoS fields (justified, finalized, participation) when reported. */
+/** The engine's status per node (statuses with PoS fields are drawn by the PoS panel). */
 export function drawEngine(v) {
   const box = document.getElementById("engine");
-  if (v.engine.length === 0) return show(box, "no node up");
-  const pos = v.engine.some((e) => "justified" in e || "participation" in e);
-  const cols = pos
-    ? ["node", "type", "justified", "finalized", "participation"]
-    : ["node", "type", "difficulty", "hashrate", "cumulative work"];
+  if (v.engine.length === 0) return show(box, v.pos ? "see the proof-of-stake panel" : "no node up");
   const t = document.createElement("table");
-  t.appendChild(headerRow(cols));
-  const cell = (x) => (x === undefined ? "–" : typeof x === "object" ? JSON.stringify(x) : String(x));
+  t.appendChild(headerRow(["node", "type", "difficulty", "hashrate", "cumulative work"]));
   for (const e of v.engine) {
     const tr = document.createElement("tr");
-    const vals = pos
-      ? [e.node, e.type, cell(e.justified), cell(e.finalized), cell(e.participation)]
-      : [
-          e.node,
-          e.type,
-          fmt(Number(e.difficulty)),
-          e.hashrate === undefined ? "–" : `${fmt(e.hashrate)} H/s`,
-          fmt(Number(e.cumulativeWork)),
-        ];
-    for (const x of vals) td(tr, cell(x));
+    for (const x of [
+      e.node,
+      e.type ?? "–",
+      fmt(Number(e.difficulty)),
+      e.hashrate === undefined ? "–" : `${fmt(e.hashrate)} H/s`,
+      fmt(Number(e.cumulativeWork)),
+    ])
+      td(tr, x);
     t.appendChild(tr);
   }
   show(box, t);
