@@ -5,7 +5,7 @@
  * asserted (the machine is shared).
  */
 import { describe, expect, it } from "vitest";
-import { BlockStore } from "../../../src/dashboard/block-store.ts";
+import type { BlockStore } from "../../../src/dashboard/block-store.ts";
 import { Poller } from "../../../src/dashboard/poller.ts";
 import { buildView } from "../../../src/dashboard/view.ts";
 
@@ -15,7 +15,14 @@ const KEEP = 2_000;
 const names = Array.from({ length: NODES }, (_, i) => `node-${i}`);
 
 function block(hash: string, height: number, parentHash: string, by: number) {
-  return { hash, height, parentHash, timestamp: height * 1000, beneficiary: `addr${by}`, txCount: height % 7 };
+  return {
+    hash,
+    height,
+    parentHash,
+    timestamp: height * 1000,
+    beneficiary: `addr${by}`,
+    txCount: height % 7,
+  };
 }
 
 describe("the dashboard with 32 nodes and 10,000 blocks", () => {
