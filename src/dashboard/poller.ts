@@ -52,10 +52,14 @@ export interface PollerOptions {
 
 interface Tracker {
   up: boolean;
-  txs?: { at: number; count: number };
+  /** Included-tx counts of the polls of the last TX_WINDOW_MS (the tx/s window). */
+  txs: { at: number; count: number }[];
   cpu?: { at: number; seconds: number };
   figures: { rssBytes?: number; cpuPercent?: number; runtime?: string };
 }
+
+/** The window of the tx/s column: blocks come every second or so, so a shorter one flickers to 0. */
+const TX_WINDOW_MS = 10_000;
 
 /** Polls the nodes in rounds; `rows` and `store` hold the last round's view. */
 export class Poller {
@@ -130,7 +134,7 @@ export class Poller {
   }
 
   private async pollOne(n: NodeEntry, byPeerId: Map<string, string>, withMetrics: boolean): Promise<NodeRow> {
-    const t = this.trackers.get(n.name) ?? { up: false, figures: {} };
+    const t = this.trackers.get(n.name) ?? { up: false, figures: {}, txs: [] };
     this.trackers.set(n.name, t);
     const base: NodeRow = {
       name: n.name,
@@ -144,6 +148,7 @@ export class Poller {
     const gone = n.pid === undefined || (n.pid !== process.pid && !isAlive(n.pid));
     if (n.rpcUrl === undefined || gone) {
       t.up = false;
+      t.txs = [];
       return base;
     }
     let poll: NodePoll;
@@ -155,6 +160,7 @@ export class Poller {
       if (withMetrics) this.readFigures(t, parseProcessFigures(await c.metrics()), now);
     } catch (err) {
       t.up = false;
+      t.txs = [];
       return { ...base, error: describeError(err).message };
     }
     // The first poll of a node (or its first after being down) only sets its head: it had those
@@ -162,9 +168,11 @@ export class Poller {
     this.store.observeHead(n.name, poll.head.hash, now, !t.up);
     t.up = true;
     let txRate: number | undefined;
-    if (t.txs && now > t.txs.at)
-      txRate = Math.max(0, ((poll.txsIncluded - t.txs.count) * 1000) / (now - t.txs.at));
-    if (!t.txs || now - t.txs.at >= 2000) t.txs = { at: now, count: poll.txsIncluded };
+    t.txs.push({ at: now, count: poll.txsIncluded });
+    while (t.txs.length > 2 && now - t.txs[1]!.at >= TX_WINDOW_MS) t.txs.shift();
+    const oldest = t.txs[0]!;
+    if (now > oldest.at)
+      txRate = Math.max(0, ((poll.txsIncluded - oldest.count) * 1000) / (now - oldest.at));
     const finalized = finalizedHeight(poll.consensus);
     return {
       ...base,

@@ -10,9 +10,13 @@ export function el(tag, attrs = {}, parent, text) {
   return e;
 }
 
-/** An SVG of the given size that scales to its container's width. */
-export function svg(width, height) {
-  return el("svg", { viewBox: `0 0 ${width} ${height}`, preserveAspectRatio: "xMidYMid meet" });
+/** An SVG of the given size that scales to its container's width (never above it with `natural`). */
+export function svg(width, height, natural = false) {
+  return el("svg", {
+    viewBox: `0 0 ${width} ${height}`,
+    preserveAspectRatio: "xMidYMid meet",
+    ...(natural ? { width, height, class: "natural" } : {}),
+  });
 }
 
 /** Replaces a container's content with `node`, or with an "empty" note when node is a string. */

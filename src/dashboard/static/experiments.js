@@ -18,7 +18,7 @@ function axes(points) {
 }
 
 function pointsChart(points) {
-  const s = svg(W, H);
+  const s = svg(W, H, true);
   const { x, rest } = axes(points);
   const xs = points.map((p) => (x === undefined ? 0 : p.coords[x]));
   const lo = Math.min(...xs);
@@ -89,17 +89,21 @@ function runCard(r) {
     label.textContent = ` trials ${r.done ?? 0} / ${r.total ?? "?"}${r.error ? ` — ${r.error}` : ""}`;
     card.append(bar, label);
   }
+  const figures = document.createElement("div");
+  figures.className = "run-figures";
   const chart = document.createElement("div");
   chart.className = "chart";
   show(chart, r.points.length > 0 ? pointsChart(r.points) : "no point measured yet");
-  card.appendChild(chart);
+  figures.appendChild(chart);
   for (const c of r.charts) {
     const img = document.createElement("img");
     img.src = `/experiments/${r.id}/${encodeURIComponent(c.file)}`;
     img.alt = c.title;
+    img.title = c.title;
     img.className = "report-chart";
-    card.appendChild(img);
+    figures.appendChild(img);
   }
+  card.appendChild(figures);
   return card;
 }
 

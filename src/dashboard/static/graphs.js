@@ -16,7 +16,7 @@ export function forkTreeChart(blocks) {
   const top = 18;
   const width = Math.max(440, left * 2 + (hi - lo + 1) * colW);
   const height = top + lanes * laneH + 20;
-  const s = svg(width, height);
+  const s = svg(width, height, true);
   s.setAttribute(
     "data-tips",
     String(new Set(blocks.filter((b) => b.nodes.length > 0).map((b) => b.hash)).size),
