@@ -171,8 +171,7 @@ export class Poller {
     t.txs.push({ at: now, count: poll.txsIncluded });
     while (t.txs.length > 2 && now - t.txs[1]!.at >= TX_WINDOW_MS) t.txs.shift();
     const oldest = t.txs[0]!;
-    if (now > oldest.at)
-      txRate = Math.max(0, ((poll.txsIncluded - oldest.count) * 1000) / (now - oldest.at));
+    if (now > oldest.at) txRate = Math.max(0, ((poll.txsIncluded - oldest.count) * 1000) / (now - oldest.at));
     const finalized = finalizedHeight(poll.consensus);
     return {
       ...base,
