@@ -16,6 +16,8 @@ export interface NodeRow {
   name: string;
   index: number;
   miner: boolean;
+  /** Validator indexes the node runs (a slot engine's testnet lists them in the manifest). */
+  validators?: number[];
   coinbase?: string;
   state: "up" | "down" | "syncing";
   height?: number;
@@ -140,6 +142,7 @@ export class Poller {
       name: n.name,
       index: n.index,
       miner: n.miner,
+      ...validatorsOf(n),
       ...(n.coinbase ? { coinbase: n.coinbase } : {}),
       state: "down",
       peerNames: [],
@@ -200,6 +203,12 @@ export class Poller {
       t.cpu = { at: now, seconds: f.cpuSeconds };
     }
   }
+}
+
+/** The validator indexes a manifest entry lists, if any (read structurally: only slot engines have them). */
+function validatorsOf(n: NodeEntry): { validators?: number[] } {
+  const v = (n as { validators?: unknown }).validators;
+  return Array.isArray(v) && v.every((i) => Number.isSafeInteger(i)) ? { validators: v.slice(0, 64) } : {};
 }
 
 /** The finalized height in an engine status that reports one (`finalized` checkpoint or height). */

@@ -42,7 +42,7 @@ export interface PosView {
   activeValidators?: number;
   activeStake?: string;
   /** Fraction of active stake that attested, oldest epoch first. */
-  participation: { epoch: number; fraction: number }[];
+  participation: EpochParticipation[];
   slashed: SlashedView[];
   nodes: PosNodeView[];
 }
@@ -83,37 +83,59 @@ export function readCheckpoint(x: unknown): CheckpointView | undefined {
   return { epoch, ...(root !== undefined ? { root } : {}), ...(height !== undefined ? { height } : {}) };
 }
 
+const obj = (x: unknown): Record<string, unknown> =>
+  x !== null && typeof x === "object" ? (x as Record<string, unknown>) : {};
+
 const fraction = (x: unknown): number | undefined =>
   typeof x === "number" && Number.isFinite(x) && x >= 0 && x <= 1 ? x : undefined;
 
+/** One epoch's participation; `partial` while the epoch is still the head's own (votes may follow). */
+export interface EpochParticipation {
+  epoch: number;
+  fraction: number;
+  partial?: boolean;
+}
+
+/** The epoch of the status's head (headSlot / slotsPerEpoch), else the clock's epoch. */
+function headEpoch(s: Record<string, unknown>): number | undefined {
+  const slot = int(s["headSlot"]);
+  const per = int(s["slotsPerEpoch"]);
+  return slot !== undefined && per !== undefined && per > 0 ? Math.floor(slot / per) : int(s["epoch"]);
+}
+
 /**
- * Participation per epoch from a status: an array of `{epoch, fraction | participation | rate}`,
- * an object mapping epoch to fraction, or a single fraction for the status's own epoch.
+ * Participation per epoch from a status: `{previousEpoch, currentEpoch}` (fractions for the epochs
+ * before and of the head, as the PoS engine reports them), an array of `{epoch, fraction}`, an
+ * object mapping epoch to fraction, or a single fraction for the status's own epoch.
  */
-export function readParticipation(s: Record<string, unknown>): { epoch: number; fraction: number }[] {
+export function readParticipation(s: Record<string, unknown>): EpochParticipation[] {
   const p = s["participation"];
-  const out: { epoch: number; fraction: number }[] = [];
+  const out: EpochParticipation[] = [];
+  const push = (epoch: number | undefined, f: number | undefined, partial = false) => {
+    if (epoch !== undefined && f !== undefined)
+      out.push({ epoch, fraction: f, ...(partial ? { partial } : {}) });
+  };
   if (Array.isArray(p)) {
     for (const e of p.slice(-KEEP_EPOCHS)) {
       if (e === null || typeof e !== "object") continue;
       const r = e as Record<string, unknown>;
-      const epoch = int(r["epoch"]);
-      const f = fraction(r["fraction"] ?? r["participation"] ?? r["rate"]);
-      if (epoch !== undefined && f !== undefined) out.push({ epoch, fraction: f });
+      push(int(r["epoch"]), fraction(r["fraction"] ?? r["participation"] ?? r["rate"]));
     }
+  } else if (p !== null && typeof p === "object" && ("previousEpoch" in p || "currentEpoch" in p)) {
+    const r = p as Record<string, unknown>;
+    const e = headEpoch(s);
+    if (e !== undefined && e >= 1) push(e - 1, fraction(r["previousEpoch"]));
+    push(e, fraction(r["currentEpoch"]), true);
   } else if (p !== null && typeof p === "object") {
-    for (const [k, v] of Object.entries(p).slice(-KEEP_EPOCHS)) {
-      const epoch = int(k);
-      const f = fraction(v);
-      if (epoch !== undefined && f !== undefined) out.push({ epoch, fraction: f });
-    }
-  } else {
-    const epoch = int(s["epoch"]);
-    const f = fraction(p);
-    if (epoch !== undefined && f !== undefined) out.push({ epoch, fraction: f });
-  }
+    for (const [k, v] of Object.entries(p).slice(-KEEP_EPOCHS)) push(int(k), fraction(v));
+  } else push(int(s["epoch"]), fraction(p));
   return out;
 }
+
+const REASONS: Record<string, string> = {
+  proposer: "proposer equivocation",
+  attester: "double or surround vote",
+};
 
 /** Slashed validators from a status's `slashed` list (bounded). */
 export function readSlashed(s: Record<string, unknown>): Omit<SlashedView, "reportedBy">[] {
@@ -126,7 +148,10 @@ export function readSlashed(s: Record<string, unknown>): Omit<SlashedView, "repo
     const i = int(index);
     if (i === undefined) continue;
     const pk = text(publicKey, 130);
-    const why = text(reason);
+    const kinds = Array.isArray(rest["evidence"])
+      ? [...new Set(rest["evidence"].map((x) => REASONS[String(obj(x)["kind"])] ?? ""))].filter(Boolean)
+      : [];
+    const why = text(reason) ?? (kinds.length > 0 ? kinds.join(", ") : undefined);
     const evidence = JSON.stringify(rest, (_k, v) => (typeof v === "bigint" ? v.toString() : v)) ?? "{}";
     out.push({
       index: i,
@@ -140,7 +165,7 @@ export function readSlashed(s: Record<string, unknown>): Omit<SlashedView, "repo
 
 /** Participation per epoch across polls: the latest report for an epoch wins; bounded. */
 export class ParticipationHistory {
-  private readonly byEpoch = new Map<number, number>();
+  private readonly byEpoch = new Map<number, EpochParticipation>();
   private readonly keep: number;
 
   constructor(keep = KEEP_EPOCHS) {
@@ -157,7 +182,12 @@ export class ParticipationHistory {
       .filter((r) => r.state !== "down" && isPosStatus(r.consensus))
       .sort((a, b) => (int(a.consensus!["slot"]) ?? 0) - (int(b.consensus!["slot"]) ?? 0));
     for (const r of reporting)
-      for (const p of readParticipation(r.consensus!)) this.byEpoch.set(p.epoch, p.fraction);
+      for (const p of readParticipation(r.consensus!)) {
+        // A final figure is not replaced by a partial one from a node that lags behind.
+        const known = this.byEpoch.get(p.epoch);
+        if (p.partial && known && !known.partial) continue;
+        this.byEpoch.set(p.epoch, p);
+      }
     if (this.byEpoch.size > this.keep) {
       const epochs = [...this.byEpoch.keys()].sort((a, b) => a - b);
       for (const e of epochs.slice(0, epochs.length - this.keep)) this.byEpoch.delete(e);
@@ -165,8 +195,8 @@ export class ParticipationHistory {
   }
 
   /** Oldest epoch first. */
-  list(): { epoch: number; fraction: number }[] {
-    return [...this.byEpoch].sort(([a], [b]) => a - b).map(([epoch, fraction]) => ({ epoch, fraction }));
+  list(): EpochParticipation[] {
+    return [...this.byEpoch.values()].sort((a, b) => a.epoch - b.epoch);
   }
 }
 

@@ -127,7 +127,7 @@ export function pairedShares(rows, aLabel, bLabel) {
   const rowH = 30;
   const h = rows.length * rowH + 22;
   const s = svg(W, h);
-  const x0 = 90;
+  const x0 = 104;
   const span = W - x0 - 50;
   rows.forEach((r, i) => {
     const y = 6 + i * rowH;
@@ -141,7 +141,9 @@ export function pairedShares(rows, aLabel, bLabel) {
   });
   el("rect", { class: "bar", x: x0, y: h - 12, width: 10, height: 10 }, s);
   el("text", { x: x0 + 14, y: h - 3 }, s, aLabel);
-  el("rect", { class: "bar alt", x: x0 + 130, y: h - 12, width: 10, height: 10 }, s);
-  el("text", { x: x0 + 144, y: h - 3 }, s, bLabel);
+  if (rows.some((r) => r.b !== undefined)) {
+    el("rect", { class: "bar alt", x: x0 + 130, y: h - 12, width: 10, height: 10 }, s);
+    el("text", { x: x0 + 144, y: h - 3 }, s, bLabel);
+  }
   return s;
 }

@@ -81,7 +81,8 @@ export function drawNodes(v, control, act) {
   for (const n of v.nodes) {
     const tr = document.createElement("tr");
     tr.dataset.node = n.name;
-    td(tr, n.name + (n.miner ? " · miner" : ""), "", "name");
+    const role = n.validators ? ` · validators ${n.validators.join(",")}` : n.miner ? " · miner" : "";
+    td(tr, n.name + role, "", "name");
     td(tr, n.state, `state state-${n.state}`, "state");
     td(tr, n.height === undefined ? "–" : String(n.height), "", "height");
     const headCell = td(tr, n.head ? n.head.slice(0, 12) : "–", "mono", "head");
@@ -155,7 +156,7 @@ export function drawLists(v) {
     }
     show(box, ul);
   }
-  const rows = v.producers.map((p) => ({ label: p.producer.slice(0, 14), a: p.blockShare, b: p.rateShare }));
+  const rows = v.producers.map((p) => ({ label: p.producer.slice(0, 12), a: p.blockShare, b: p.rateShare }));
   show(
     document.getElementById("producers"),
     rows.length > 0 ? pairedShares(rows, "share of blocks", "share of hashrate") : "waiting for blocks",

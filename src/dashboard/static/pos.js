@@ -1,7 +1,7 @@
 // The PoS panel: slot and epoch, justified and finalized checkpoints, participation per epoch
 // against the 2/3 that justifies, per-node checkpoints and the slashed validators with their
 // evidence. Drawn only when the engine's consensus_status reports those fields (view.pos).
-import { el, show, svg } from "./charts.js";
+import { el, fmt, show, svg } from "./charts.js";
 
 const W = 440;
 const H = 170;
@@ -10,7 +10,7 @@ const PAD = { l: 40, r: 8, t: 10, b: 26 };
 const cp = (c) => (c ? `epoch ${c.epoch}${c.height === undefined ? "" : ` · #${c.height}`}` : "–");
 
 function participationChart(points) {
-  const s = svg(W, H);
+  const s = svg(W, H, true);
   s.setAttribute("data-epochs", String(points.length));
   const ih = H - PAD.t - PAD.b;
   const y = (f) => H - PAD.b - ih * f;
@@ -18,14 +18,12 @@ function participationChart(points) {
   el("line", { class: "axis", x1: PAD.l, y1: PAD.t, x2: PAD.l, y2: H - PAD.b }, s);
   el("text", { x: PAD.l - 4, y: y(1) + 4, "text-anchor": "end" }, s, "100%");
   el("text", { x: PAD.l - 4, y: H - PAD.b, "text-anchor": "end" }, s, "0");
-  el("line", { class: "threshold", x1: PAD.l, y1: y(2 / 3), x2: W - PAD.r, y2: y(2 / 3) }, s);
-  el("text", { x: PAD.l - 4, y: y(2 / 3) + 4, "text-anchor": "end" }, s, "2/3");
-  const bw = (W - PAD.l - PAD.r) / Math.max(1, points.length);
+  const bw = Math.min(36, (W - PAD.l - PAD.r) / Math.max(1, points.length));
   points.forEach((p, i) => {
     const r = el(
       "rect",
       {
-        class: p.fraction >= 2 / 3 ? "bar" : "bar alt",
+        class: `${p.fraction >= 2 / 3 ? "bar" : "bar alt"}${p.partial ? " partial" : ""}`,
         x: PAD.l + i * bw + 1,
         y: y(p.fraction),
         width: Math.max(1, bw - 2),
@@ -33,13 +31,21 @@ function participationChart(points) {
       },
       s,
     );
-    el("title", {}, r, `epoch ${p.epoch}: ${(p.fraction * 100).toFixed(1)}% of active stake attested`);
+    el(
+      "title",
+      {},
+      r,
+      `epoch ${p.epoch}: ${(p.fraction * 100).toFixed(1)}% of active stake attested${p.partial ? " so far (epoch in progress)" : ""}`,
+    );
   });
+  // The 2/3 of active stake that justifies, over the bars.
+  el("line", { class: "threshold", x1: PAD.l, y1: y(2 / 3), x2: W - PAD.r, y2: y(2 / 3) }, s);
+  el("text", { x: PAD.l - 4, y: y(2 / 3) + 4, "text-anchor": "end" }, s, "2/3");
   if (points.length > 0) {
     el("text", { x: PAD.l, y: H - PAD.b + 12 }, s, `epoch ${points[0].epoch}`);
     el(
       "text",
-      { x: W - PAD.r, y: H - PAD.b + 12, "text-anchor": "end" },
+      { x: PAD.l + points.length * bw, y: H - PAD.b + 12, "text-anchor": "end" },
       s,
       `${points[points.length - 1].epoch}`,
     );
@@ -95,7 +101,7 @@ export function drawPos(v) {
     ["justified", cp(p.justified)],
     ["finalized", cp(p.finalized)],
     ["active validators", p.activeValidators],
-    ["active stake", p.activeStake],
+    ["active stake", p.activeStake === undefined ? undefined : `${fmt(Number(p.activeStake), 2)} base units`],
   ]) {
     const d = document.createElement("div");
     d.className = "fact";
