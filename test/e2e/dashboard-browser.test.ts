@@ -10,11 +10,10 @@
  * no other host). The final screenshot is kept in test-artifacts/ and must not be blank.
  * Skips, saying why, when chromium is not installed.
  */
-import { existsSync } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { PNG } from "pngjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Dashboard, serveDashboard } from "../../src/dashboard/index.ts";
@@ -22,25 +21,9 @@ import { defineScenario, runScenario } from "../../src/experiments/index.ts";
 import { Testnet } from "../../src/testnet/index.ts";
 import { tempDir } from "../helpers/fixtures.ts";
 import { FAST } from "../integration/testnet/helpers.ts";
+import { browserTitle, HAVE_CHROMIUM, openBrowser, until } from "./browser.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  // Any host but the dashboard's own address fails to resolve.
-  "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-];
 const ARTIFACTS = fileURLToPath(new URL("../../test-artifacts/dashboard-browser/", import.meta.url));
-const title = HAVE_CHROMIUM
-  ? "dashboard in headless Chromium"
-  : `dashboard in headless Chromium (skipped: ${CHROMIUM} not found; apt-get install chromium)`;
 
 /** Heights in the node table by node name (undefined for "–"). */
 const heights = (page: Page) =>
@@ -50,14 +33,6 @@ const heights = (page: Page) =>
       Number(r.querySelector('[data-col="height"]')?.textContent),
     ]),
   );
-
-/**
- * Waits until the page's state satisfies `body` (a function body run in the page on every frame).
- * It is passed as a function, which Playwright calls through the DevTools protocol: a string
- * predicate would be eval'd inside the page, which the dashboard's CSP (rightly) forbids.
- */
-const until = (page: Page, body: string, timeout = 30_000) =>
-  page.waitForFunction(new Function(body) as () => boolean, undefined, { timeout });
 
 const ROWS = `const rows = [...document.querySelectorAll("#nodes tbody tr")];
   const col = (r, c) => r.querySelector('[data-col="' + c + '"]');`;
@@ -97,17 +72,14 @@ function gatedScenario(gate: Promise<void>) {
   });
 }
 
-describe.skipIf(!HAVE_CHROMIUM)(title, { timeout: 90_000 }, () => {
+describe.skipIf(!HAVE_CHROMIUM)(browserTitle("dashboard in headless Chromium"), { timeout: 90_000 }, () => {
   let dir: { path: string; cleanup: () => Promise<void> };
-  let profile: { path: string; cleanup: () => Promise<void> };
   let net: Testnet;
   let dashboard: Dashboard;
-  let browser: BrowserContext;
-  const foreign: string[] = [];
+  let chrome: Awaited<ReturnType<typeof openBrowser>>;
 
   beforeAll(async () => {
     dir = await tempDir("chainlab-dashboard-e2e-");
-    profile = await tempDir("chainlab-dashboard-chromium-");
     net = await Testnet.start({ dir: join(dir.path, "testnet"), nodes: 4, inProcess: true, ...FAST });
     dashboard = await serveDashboard({
       testnet: net,
@@ -115,28 +87,19 @@ describe.skipIf(!HAVE_CHROMIUM)(title, { timeout: 90_000 }, () => {
       pollIntervalMs: 250,
       experimentsScanMs: 250,
     });
-    browser = await chromium.launchPersistentContext(profile.path, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ARGS,
-      viewport: { width: 1400, height: 1000 },
-    });
-    browser.on("request", (r) => {
-      if (!r.url().startsWith(dashboard.url) && !r.url().startsWith("data:")) foreign.push(r.url());
-    });
+    chrome = await openBrowser(() => dashboard.url);
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
+    await chrome?.close();
     await dashboard?.stop();
     await net?.stop();
-    await profile?.cleanup();
     await dir?.cleanup();
   });
 
   it("follows a 4-node testnet through a partition, a heal, a kill and a restart", async () => {
     const pkg = JSON.parse(await readFile(new URL("../../package.json", import.meta.url), "utf8"));
-    const page = await browser.newPage();
+    const page = await chrome.browser.newPage();
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
     await page.goto(dashboard.controlUrl);
@@ -158,6 +121,9 @@ describe.skipIf(!HAVE_CHROMIUM)(title, { timeout: 90_000 }, () => {
       "node-2",
       "node-3",
     ]);
+    // Drawn from PoW statuses, which have no PoS fields: no PoS panel.
+    expect(await page.isHidden("#pos-card")).toBe(true);
+    expect(await page.isVisible("#engine-card")).toBe(true);
     const versions = await page.$$eval('#nodes [data-col="version"]', (cs) => cs.map((c) => c.textContent));
     for (const v of versions) expect(v).toBe(`chainlab ${pkg.version} · node ${process.version}`);
 
@@ -281,6 +247,6 @@ describe.skipIf(!HAVE_CHROMIUM)(title, { timeout: 90_000 }, () => {
     expect(colours.size).toBeGreaterThan(200);
     expect(inked / (png.width * png.height)).toBeGreaterThan(0.02);
     expect(errors).toEqual([]);
-    expect(foreign).toEqual([]);
+    expect(chrome.foreign).toEqual([]);
   });
 });
