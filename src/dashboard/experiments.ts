@@ -38,7 +38,8 @@ export interface RunView {
   points: RunPoint[];
   /** Served at /experiments/ID/FILE. */
   charts: { file: string; title: string }[];
-  fit?: unknown;
+  /** The report's chi-square fit of the sweep against the theory. */
+  fit?: { chiSquare: number; degreesOfFreedom?: number; pValue: number };
 }
 
 const MAX_RUNS = 24;
@@ -92,6 +93,15 @@ export function readPoints(list: unknown): RunPoint[] {
   });
 }
 
+function readFit(x: unknown): Pick<RunView, "fit"> {
+  const f = obj(x);
+  const chiSquare = num(f["chiSquare"]);
+  const pValue = num(f["pValue"]);
+  const df = num(f["degreesOfFreedom"]);
+  if (chiSquare === undefined || pValue === undefined) return {};
+  return { fit: { chiSquare, pValue, ...(df !== undefined ? { degreesOfFreedom: df } : {}) } };
+}
+
 async function readJson(path: string, max: number): Promise<{ json: unknown; key: string } | undefined> {
   try {
     const s = await stat(path);
@@ -126,7 +136,7 @@ export async function readRun(dir: string, cached?: Found): Promise<Found | unde
       ...(str(r["finishedAt"]) ? { updatedAt: str(r["finishedAt"])! } : {}),
       points: readPoints(r["points"]),
       charts,
-      ...(r["fit"] !== undefined ? { fit: r["fit"] } : {}),
+      ...readFit(r["fit"]),
     };
     return { dir, view, charts: new Set(charts.map((c) => c.file)), key };
   }

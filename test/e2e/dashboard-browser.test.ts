@@ -223,7 +223,8 @@ describe.skipIf(!HAVE_CHROMIUM)(browserTitle("dashboard in headless Chromium"), 
       page,
       `const img = document.querySelector('#experiments .run[data-state="finished"] img.report-chart');
       return !!img && img.complete && img.naturalWidth > 0 &&
-        document.querySelector('#experiments .run[data-state="finished"] svg[data-measured="2"]') !== null;`,
+        document.querySelector('#experiments .run[data-state="finished"] svg[data-measured="2"]') !== null &&
+        document.querySelector('#experiments .run[data-state="finished"]').textContent.includes("fit against the theory: χ²");`,
     );
 
     await until(

@@ -80,6 +80,12 @@ function runCard(r) {
   const h = document.createElement("h3");
   h.textContent = `${r.scenario} · ${r.name} · ${r.state}${r.seed === undefined ? "" : ` · seed ${r.seed}`}`;
   card.appendChild(h);
+  if (r.fit) {
+    const fit = document.createElement("div");
+    fit.className = "muted note";
+    fit.textContent = `fit against the theory: χ² ${fmt(r.fit.chiSquare, 2)}${r.fit.degreesOfFreedom === undefined ? "" : ` (${r.fit.degreesOfFreedom} df)`}, p = ${fmt(r.fit.pValue, 3)}`;
+    card.appendChild(fit);
+  }
   if (r.state !== "finished" || r.total !== undefined) {
     const bar = document.createElement("progress");
     bar.max = Math.max(1, r.total ?? 1);

@@ -41,7 +41,7 @@ beforeAll(async () => {
         { file: "outside", title: "a symlink out of the run dir" },
         { file: "../../etc/passwd", title: "traversal" },
       ],
-      fit: { chiSquare: 1.2, pValue: 0.5 },
+      fit: { chiSquare: 1.2, pValue: 0.5, degreesOfFreedom: 2, extra: "dropped" },
       trials: [],
     }),
   );
@@ -105,7 +105,8 @@ describe("experiment runs", () => {
     ]);
     const finished = list[1]!;
     expect(finished.charts.map((c) => c.file)).toEqual(["success.svg", "outside.svg"]);
-    expect(finished.fit).toEqual({ chiSquare: 1.2, pValue: 0.5 });
+    expect(finished.fit).toEqual({ chiSquare: 1.2, pValue: 0.5, degreesOfFreedom: 2 });
+    expect(running.fit).toBeUndefined();
     expect(list[2]).toMatchObject({ error: "trial 3 failed", name: extra.path.split("/").pop() });
   });
 
