@@ -39,7 +39,7 @@ export interface Reorg {
 
 /** Options of BlockStore. */
 export interface BlockStoreOptions {
-  /** Blocks kept below the best height (older ones are dropped). */
+  /** Blocks kept below the best height (older ones are dropped, at most keepHeights / 64 and 32 heights late). */
   keepHeights?: number;
   /** Reorgs kept. */
   keepReorgs?: number;
@@ -47,6 +47,8 @@ export interface BlockStoreOptions {
 
 /** How far back a head walk goes before it gives up (bounded work per poll). */
 const MAX_WALK = 512;
+/** At most this many heights of slack before a prune runs (a prune scans every block kept). */
+const PRUNE_STEP = 32;
 
 /** A bounded block tree with per-node sightings and reorg detection. */
 export class BlockStore {
@@ -55,11 +57,14 @@ export class BlockStore {
   readonly reorgs: Reorg[] = [];
   private readonly keepHeights: number;
   private readonly keepReorgs: number;
+  private readonly pruneStep: number;
   private maxHeight = 0;
+  private prunedTo = 0;
 
   constructor(o: BlockStoreOptions = {}) {
     this.keepHeights = o.keepHeights ?? 2000;
     this.keepReorgs = o.keepReorgs ?? 500;
+    this.pruneStep = Math.max(1, Math.min(PRUNE_STEP, Math.floor(this.keepHeights / 64)));
   }
 
   get size(): number {
@@ -149,9 +154,11 @@ export class BlockStore {
     return undefined;
   }
 
+  /** Drops blocks below the floor once it has moved `pruneStep` heights (amortized cost). */
   private prune(): void {
     const floor = this.maxHeight - this.keepHeights;
-    if (floor <= 0) return;
+    if (floor < this.prunedTo + this.pruneStep) return;
+    this.prunedTo = floor;
     for (const [hash, b] of this.blocks) if (b.height < floor) this.blocks.delete(hash);
   }
 }

@@ -13,6 +13,9 @@ export interface NodePoll {
   mempool: number;
   txsIncluded: number;
   peerId?: string;
+  /** chainlab's version and the Node.js runtime, as node_info reports them. */
+  version?: string;
+  runtime?: string;
   /** The engine's status as consensus_status reports it (PoW: difficulty, hashrate, ...). */
   consensus: Record<string, unknown>;
   syncing: boolean;
@@ -62,6 +65,8 @@ export async function pollNode(client: RpcClient): Promise<NodePoll> {
     mempool: Number((pool as { size?: number }).size ?? 0),
     txsIncluded: Number(i["txsIncluded"] ?? 0),
     ...(typeof i["peerId"] === "string" ? { peerId: i["peerId"] } : {}),
+    ...(typeof i["version"] === "string" ? { version: i["version"].slice(0, 40) } : {}),
+    ...(typeof i["runtime"] === "string" ? { runtime: i["runtime"].slice(0, 40) } : {}),
     consensus: consensus instanceof Error ? {} : ((consensus ?? {}) as Record<string, unknown>),
     syncing: sync?.syncing === true,
   };

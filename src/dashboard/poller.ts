@@ -9,12 +9,15 @@ import { createRpcClient, type RpcClient } from "../rpc/index.ts";
 import { isAlive, type Manifest, type NodeEntry } from "../testnet/index.ts";
 import { BlockStore } from "./block-store.ts";
 import { fetchMissing, type NodePoll, parseProcessFigures, pollNode } from "./node-poll.ts";
+import { ParticipationHistory } from "./pos.ts";
 
 /** One node as the node table shows it. */
 export interface NodeRow {
   name: string;
   index: number;
   miner: boolean;
+  /** Validator indexes the node runs (a slot engine's testnet lists them in the manifest). */
+  validators?: number[];
   coinbase?: string;
   state: "up" | "down" | "syncing";
   height?: number;
@@ -27,7 +30,10 @@ export interface NodeRow {
   txRate?: number;
   rssBytes?: number;
   cpuPercent?: number;
+  /** chainlab's version as the node's node_info reports it. */
   version?: string;
+  /** The Node.js runtime (node_info, or /metrics for a node that does not report it). */
+  runtime?: string;
   rpcUrl?: string;
   error?: string;
   /** consensus_status as the engine reported it. */
@@ -48,14 +54,20 @@ export interface PollerOptions {
 
 interface Tracker {
   up: boolean;
-  txs?: { at: number; count: number };
+  /** Included-tx counts of the polls of the last TX_WINDOW_MS (the tx/s window). */
+  txs: { at: number; count: number }[];
   cpu?: { at: number; seconds: number };
-  figures: { rssBytes?: number; cpuPercent?: number; version?: string };
+  figures: { rssBytes?: number; cpuPercent?: number; runtime?: string };
 }
+
+/** The window of the tx/s column: blocks come every second or so, so a shorter one flickers to 0. */
+const TX_WINDOW_MS = 10_000;
 
 /** Polls the nodes in rounds; `rows` and `store` hold the last round's view. */
 export class Poller {
   readonly store: BlockStore;
+  /** PoS participation per epoch across rounds (empty unless the engine reports it). */
+  readonly participation = new ParticipationHistory();
   rows: NodeRow[] = [];
   manifest: Manifest | undefined;
   private readonly o: Required<Omit<PollerOptions, "keepHeights">>;
@@ -108,6 +120,7 @@ export class Poller {
     const withMetrics = this.round++ % this.o.metricsEvery === 0;
     const byPeerId = new Map(manifest.nodes.filter((n) => n.peerId).map((n) => [n.peerId!, n.name]));
     this.rows = await Promise.all(manifest.nodes.map((n) => this.pollOne(n, byPeerId, withMetrics)));
+    this.participation.observe(this.rows);
     for (const fn of this.listeners) fn();
   }
 
@@ -123,12 +136,13 @@ export class Poller {
   }
 
   private async pollOne(n: NodeEntry, byPeerId: Map<string, string>, withMetrics: boolean): Promise<NodeRow> {
-    const t = this.trackers.get(n.name) ?? { up: false, figures: {} };
+    const t = this.trackers.get(n.name) ?? { up: false, figures: {}, txs: [] };
     this.trackers.set(n.name, t);
     const base: NodeRow = {
       name: n.name,
       index: n.index,
       miner: n.miner,
+      ...validatorsOf(n),
       ...(n.coinbase ? { coinbase: n.coinbase } : {}),
       state: "down",
       peerNames: [],
@@ -137,6 +151,7 @@ export class Poller {
     const gone = n.pid === undefined || (n.pid !== process.pid && !isAlive(n.pid));
     if (n.rpcUrl === undefined || gone) {
       t.up = false;
+      t.txs = [];
       return base;
     }
     let poll: NodePoll;
@@ -148,6 +163,7 @@ export class Poller {
       if (withMetrics) this.readFigures(t, parseProcessFigures(await c.metrics()), now);
     } catch (err) {
       t.up = false;
+      t.txs = [];
       return { ...base, error: describeError(err).message };
     }
     // The first poll of a node (or its first after being down) only sets its head: it had those
@@ -155,9 +171,10 @@ export class Poller {
     this.store.observeHead(n.name, poll.head.hash, now, !t.up);
     t.up = true;
     let txRate: number | undefined;
-    if (t.txs && now > t.txs.at)
-      txRate = Math.max(0, ((poll.txsIncluded - t.txs.count) * 1000) / (now - t.txs.at));
-    if (!t.txs || now - t.txs.at >= 2000) t.txs = { at: now, count: poll.txsIncluded };
+    t.txs.push({ at: now, count: poll.txsIncluded });
+    while (t.txs.length > 2 && now - t.txs[1]!.at >= TX_WINDOW_MS) t.txs.shift();
+    const oldest = t.txs[0]!;
+    if (now > oldest.at) txRate = Math.max(0, ((poll.txsIncluded - oldest.count) * 1000) / (now - oldest.at));
     const finalized = finalizedHeight(poll.consensus);
     return {
       ...base,
@@ -170,13 +187,15 @@ export class Poller {
       mempool: poll.mempool,
       ...(txRate !== undefined ? { txRate } : {}),
       ...t.figures,
+      ...(poll.version !== undefined ? { version: poll.version } : {}),
+      ...(poll.runtime !== undefined ? { runtime: poll.runtime } : {}),
       consensus: poll.consensus,
     };
   }
 
   private readFigures(t: Tracker, f: ReturnType<typeof parseProcessFigures>, now: number): void {
     if (f.rssBytes !== undefined) t.figures.rssBytes = f.rssBytes;
-    if (f.runtime !== undefined) t.figures.version = f.runtime;
+    if (f.runtime !== undefined) t.figures.runtime = f.runtime;
     if (f.cpuSeconds !== undefined) {
       if (t.cpu && now > t.cpu.at) {
         t.figures.cpuPercent = Math.max(0, ((f.cpuSeconds - t.cpu.seconds) * 100_000) / (now - t.cpu.at));
@@ -184,6 +203,12 @@ export class Poller {
       t.cpu = { at: now, seconds: f.cpuSeconds };
     }
   }
+}
+
+/** The validator indexes a manifest entry lists, if any (read structurally: only slot engines have them). */
+function validatorsOf(n: NodeEntry): { validators?: number[] } {
+  const v = (n as { validators?: unknown }).validators;
+  return Array.isArray(v) && v.every((i) => Number.isSafeInteger(i)) ? { validators: v.slice(0, 64) } : {};
 }
 
 /** The finalized height in an engine status that reports one (`finalized` checkpoint or height). */

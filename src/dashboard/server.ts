@@ -11,6 +11,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { describeError } from "../core/errors.ts";
 import { type Controls, DashboardError, parseControl } from "./controls.ts";
+import type { ExperimentRuns } from "./experiments.ts";
 import { checkControl, checkOrigin, type Refusal, type RequestFacts, sameToken } from "./guard.ts";
 import type { Poller } from "./poller.ts";
 import { buildView } from "./view.ts";
@@ -22,6 +23,9 @@ export interface DashboardOptions {
   controls?: Controls;
   /** 0 (default) picks a free port. */
   port?: number;
+  /** Experiment runs to list (rescanned every `experimentsScanMs`, default 2 s). */
+  experiments?: ExperimentRuns;
+  experimentsScanMs?: number;
 }
 
 /** A running dashboard. */
@@ -42,6 +46,8 @@ const STATIC_FILES: Record<string, string> = {
   "/charts.js": "charts.js",
   "/panels.js": "panels.js",
   "/graphs.js": "graphs.js",
+  "/pos.js": "pos.js",
+  "/experiments.js": "experiments.js",
   "/style.css": "style.css",
 };
 
@@ -100,6 +106,15 @@ function refuse(res: ServerResponse, r: Refusal): void {
   send(res, r.status, JSON.stringify({ error: { code: r.code, reason: r.reason } }));
 }
 
+/** A decoded path segment, or "" when it is malformed (so it matches no file). */
+const decodePath = (segment: string): string => {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return "";
+  }
+};
+
 const toJson = (x: unknown) => JSON.stringify(x, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
 
 async function readBody(req: IncomingMessage, max = 16_384): Promise<unknown> {
@@ -123,7 +138,14 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const token = randomBytes(32).toString("hex");
   const streams = new Set<ServerResponse>();
   let port = 0;
-  const view = () => toJson(buildView(o.poller, o.controls?.task ? { task: o.controls.task } : {}));
+  const runs = o.experiments;
+  const view = () =>
+    toJson(
+      buildView(o.poller, {
+        ...(o.controls?.task ? { task: o.controls.task } : {}),
+        ...(runs ? { experiments: runs.list() } : {}),
+      }),
+    );
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const f = facts(req);
@@ -154,6 +176,11 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       return send(res, 200, toJson({ control: o.controls !== undefined && sameToken(f.token, token) }));
     }
     if (path === "/api/state") return send(res, 200, view());
+    const chart = /^\/experiments\/([0-9a-f]{16})\/([^/]+)$/.exec(path);
+    if (chart && runs) {
+      const body = await runs.chart(chart[1]!, decodePath(chart[2]!)).catch(() => undefined);
+      if (body) return send(res, 200, body, "image/svg+xml");
+    }
     if (path === "/events") {
       res.writeHead(200, {
         ...SECURITY_HEADERS,
@@ -184,6 +211,12 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const heartbeat = setInterval(() => {
     for (const s of streams) s.write(": keep-alive\n\n");
   }, 15_000);
+  let scanning: Promise<void> = Promise.resolve();
+  const rescan = () => {
+    scanning = runs ? runs.scan().catch(() => {}) : scanning;
+  };
+  rescan();
+  const scanner = setInterval(rescan, o.experimentsScanMs ?? 2_000);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(o.port ?? 0, "127.0.0.1", () => resolve());
@@ -199,6 +232,8 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     async stop() {
       unsubscribe();
       clearInterval(heartbeat);
+      clearInterval(scanner);
+      await scanning;
       await o.poller.stop();
       for (const s of streams) s.end();
       streams.clear();

@@ -14,7 +14,9 @@ import {
   propagation,
 } from "./aggregate.ts";
 import type { StoredBlock } from "./block-store.ts";
+import type { RunView } from "./experiments.ts";
 import type { NodeRow, Poller } from "./poller.ts";
+import { isPosStatus, posView } from "./pos.ts";
 
 /** Sizes of the windows the panels show. */
 export interface ViewWindows {
@@ -47,7 +49,12 @@ function num(x: unknown): number | undefined {
 /** Builds the view from the poller's last round. */
 export function buildView(
   poller: Poller,
-  extra: { task?: BackgroundTask; now?: number; windows?: Partial<ViewWindows> } = {},
+  extra: {
+    task?: BackgroundTask;
+    experiments?: RunView[];
+    now?: number;
+    windows?: Partial<ViewWindows>;
+  } = {},
 ) {
   const w = { ...DEFAULT_WINDOWS, ...extra.windows };
   const now = extra.now ?? Date.now();
@@ -103,7 +110,9 @@ export function buildView(
       ),
     },
     engine: engineStatus(rows),
+    pos: posView(rows, poller.participation),
     ...(extra.task ? { task: extra.task } : {}),
+    experiments: extra.experiments ?? [],
   };
 }
 
@@ -119,13 +128,10 @@ function dedupe(edges: [string, string][]): [string, string][] {
   return [...seen.values()];
 }
 
-/**
- * Per-node engine status as reported, for the extension panels: PoW figures always; the PoS
- * panels draw only when a node reports `justified`, `finalized` or `participation`.
- */
+/** Per-node engine status as reported, for the engine panel (statuses with PoS fields have their own). */
 function engineStatus(rows: NodeRow[]) {
   return rows
-    .filter((r) => r.consensus !== undefined && r.state !== "down")
+    .filter((r) => r.consensus !== undefined && r.state !== "down" && !isPosStatus(r.consensus))
     .map((r) => {
       const s = r.consensus!;
       return {
@@ -134,9 +140,6 @@ function engineStatus(rows: NodeRow[]) {
         difficulty: typeof s["difficulty"] === "string" ? s["difficulty"] : undefined,
         hashrate: num(s["hashrate"]),
         cumulativeWork: typeof s["cumulativeWork"] === "string" ? s["cumulativeWork"] : undefined,
-        ...("justified" in s ? { justified: s["justified"] } : {}),
-        ...("finalized" in s ? { finalized: s["finalized"] } : {}),
-        ...("participation" in s ? { participation: s["participation"] } : {}),
       };
     });
 }

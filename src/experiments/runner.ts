@@ -9,6 +9,7 @@ import { describeError } from "../core/errors.ts";
 import { ExperimentError } from "./errors.ts";
 import { resolveParams } from "./params.ts";
 import { type ProgressSink, silentProgress } from "./progress.ts";
+import { openProgressFile } from "./progress-file.ts";
 import type { ChartSpec } from "./report/chart.ts";
 import { fitPoints, summarizePoints } from "./report/summary.ts";
 import type { Report } from "./report/types.ts";
@@ -76,6 +77,7 @@ export async function runScenario(scenario: Scenario, o: RunOptions): Promise<Ru
   const signal = o.signal ?? new AbortController().signal;
   const rng = createRng(seed);
   const started = Date.now();
+  const live = openProgressFile(out, { scenario: scenario.name, seed, quick, startedAt: started });
   const charts: ChartSpec[] = [];
   const notes: string[] = [];
   const metrics: Record<string, unknown> = {};
@@ -86,6 +88,7 @@ export async function runScenario(scenario: Scenario, o: RunOptions): Promise<Ru
     const schedule = trialSchedule(rng.fork(), points, perPoint);
     allPoints.push(...points.filter((p) => !allPoints.some((q) => q.id === p.id)));
     progress.start(schedule.length);
+    live.update(0, schedule.length, () => summarizePoints(allPoints, records));
     try {
       for (const [i, slot] of schedule.entries()) {
         if (signal.aborted) throw new ExperimentError("EXPERIMENT_FAILED", "aborted");
@@ -111,6 +114,7 @@ export async function runScenario(scenario: Scenario, o: RunOptions): Promise<Ru
           data: outcome.data,
         });
         progress.tick(i + 1, `${slot.point.id} ${outcome.success ? "success" : "fail"}`);
+        live.update(i + 1, schedule.length, () => summarizePoints(allPoints, records));
       }
     } finally {
       progress.stop();
@@ -134,7 +138,10 @@ export async function runScenario(scenario: Scenario, o: RunOptions): Promise<Ru
     note: (t) => notes.push(t),
     signal,
   };
-  await scenario.run(ctx);
+  await scenario.run(ctx).catch(async (err: unknown) => {
+    await live.finish(describeError(err).message.split("\n")[0]);
+    throw err;
+  });
   const points = summarizePoints(allPoints, records);
   const finished = Date.now();
   const report: Report = {
@@ -157,5 +164,6 @@ export async function runScenario(scenario: Scenario, o: RunOptions): Promise<Ru
     trials: records,
   };
   const written = await writeReport(out, report);
+  await live.finish();
   return { report, written };
 }

@@ -7,6 +7,7 @@ import type { GossipFault } from "../p2p/index.ts";
 import { noParams, params, type RpcServer, v } from "../rpc/index.ts";
 import { blockToJson, txToJson } from "./format.ts";
 import type { ChainlabNode } from "./node.ts";
+import { chainlabVersion } from "./version.ts";
 
 /** Networking operations the RPC exposes when p2p runs. */
 export interface NetControl {
@@ -161,8 +162,10 @@ export function registerNodeMethods(
   server.registerMethod("node_info", {
     scope: "read",
     params: noParams,
-    description: "chain id, genesis hash, engine, head, peer id and listen addresses",
+    description: "chain id, genesis hash, engine, head, peer id, listen addresses and versions",
     handler: () => ({
+      version: chainlabVersion(),
+      runtime: `node ${process.version}`,
       chainId: chain.rules.chainId,
       genesisHash: toHex(chain.genesisHash),
       consensus: engine.type,

@@ -143,6 +143,7 @@ export function registerTestnet(program: Command): void {
     .option("--json", "print the manifest as JSON (with --detach)")
     .option("--no-dashboard", "do not serve the browser dashboard")
     .option("--dashboard-port <port>", "port of the dashboard on 127.0.0.1 (default: a free port)")
+    .option("--experiments <dir...>", "the dashboard also lists the experiment runs in these dirs")
     .action(async (o) => {
       if (o.consensus !== "pow" && o.consensus !== "pos")
         throw new CliError(`--consensus ${o.consensus} is not available (supported: pow, pos)`);
@@ -180,7 +181,7 @@ export function registerTestnet(program: Command): void {
         const port =
           o.dashboardPort !== undefined ? parseInteger(o.dashboardPort, "dashboard-port", 0, 65535) : 0;
         try {
-          dashboard = await serveDashboard({ testnet: net, port });
+          dashboard = await serveDashboard({ testnet: net, port, experiments: o.experiments ?? [] });
         } catch (err) {
           await net.stop();
           throw err;

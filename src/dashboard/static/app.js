@@ -1,7 +1,10 @@
 // The dashboard page: subscribes to the server's state events and draws the panels. It never
 // holds an API key; the session token (from the URL fragment the supervisor printed) only lets it
 // ask the server for controls, and without it the page is read-only.
+
+import { drawExperiments } from "./experiments.js";
 import { drawCharts, drawEngine, drawHeadline, drawLists, drawNodes } from "./panels.js";
+import { drawPos } from "./pos.js";
 
 const TOKEN_KEY = "chainlab-dashboard-token";
 
@@ -50,6 +53,8 @@ function draw(v) {
   drawCharts(v);
   drawLists(v);
   drawEngine(v);
+  drawPos(v);
+  drawExperiments(v);
   const task = document.getElementById("task");
   if (v.task) {
     const p = v.task.running ? v.task.progress : v.task.result;

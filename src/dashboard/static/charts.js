@@ -10,9 +10,13 @@ export function el(tag, attrs = {}, parent, text) {
   return e;
 }
 
-/** An SVG of the given size that scales to its container's width. */
-export function svg(width, height) {
-  return el("svg", { viewBox: `0 0 ${width} ${height}`, preserveAspectRatio: "xMidYMid meet" });
+/** An SVG of the given size that scales to its container's width (never above it with `natural`). */
+export function svg(width, height, natural = false) {
+  return el("svg", {
+    viewBox: `0 0 ${width} ${height}`,
+    preserveAspectRatio: "xMidYMid meet",
+    ...(natural ? { width, height, class: "natural" } : {}),
+  });
 }
 
 /** Replaces a container's content with `node`, or with an "empty" note when node is a string. */
@@ -123,7 +127,7 @@ export function pairedShares(rows, aLabel, bLabel) {
   const rowH = 30;
   const h = rows.length * rowH + 22;
   const s = svg(W, h);
-  const x0 = 90;
+  const x0 = 104;
   const span = W - x0 - 50;
   rows.forEach((r, i) => {
     const y = 6 + i * rowH;
@@ -137,7 +141,9 @@ export function pairedShares(rows, aLabel, bLabel) {
   });
   el("rect", { class: "bar", x: x0, y: h - 12, width: 10, height: 10 }, s);
   el("text", { x: x0 + 14, y: h - 3 }, s, aLabel);
-  el("rect", { class: "bar alt", x: x0 + 130, y: h - 12, width: 10, height: 10 }, s);
-  el("text", { x: x0 + 144, y: h - 3 }, s, bLabel);
+  if (rows.some((r) => r.b !== undefined)) {
+    el("rect", { class: "bar alt", x: x0 + 130, y: h - 12, width: 10, height: 10 }, s);
+    el("text", { x: x0 + 144, y: h - 3 }, s, bLabel);
+  }
   return s;
 }

@@ -16,7 +16,7 @@ export function forkTreeChart(blocks) {
   const top = 18;
   const width = Math.max(440, left * 2 + (hi - lo + 1) * colW);
   const height = top + lanes * laneH + 20;
-  const s = svg(width, height);
+  const s = svg(width, height, true);
   s.setAttribute(
     "data-tips",
     String(new Set(blocks.filter((b) => b.nodes.length > 0).map((b) => b.hash)).size),
@@ -65,7 +65,7 @@ export function forkTreeChart(blocks) {
           ...(b.height === hi ? { x: x + 12, "text-anchor": "end" } : { x, "text-anchor": "middle" }),
         },
         s,
-        b.nodes.map(short).join(" "),
+        tipLabel(b.nodes),
       );
       el("title", {}, label, b.nodes.join(", "));
     }
@@ -73,7 +73,27 @@ export function forkTreeChart(blocks) {
   return s;
 }
 
-const short = (name) => name.replace(/^node-/, "n");
+/** Node names on a tip, short: node-0, node-1, node-2, node-5 -> "n0–2 n5". */
+function tipLabel(nodes) {
+  const nums = nodes.map((n) => /^node-(\d+)$/.exec(n)?.[1]).map(Number);
+  if (nums.some((x) => Number.isNaN(x))) return nodes.join(" ");
+  nums.sort((a, b) => a - b);
+  const parts = [];
+  for (let i = 0; i < nums.length; ) {
+    let j = i;
+    while (j + 1 < nums.length && nums[j + 1] === nums[j] + 1) j++;
+    parts.push(
+      j > i + 1
+        ? `n${nums[i]}–${nums[j]}`
+        : nums
+            .slice(i, j + 1)
+            .map((x) => `n${x}`)
+            .join(" "),
+    );
+    i = j + 1;
+  }
+  return parts.join(" ");
+}
 
 /** Draws the topology from view.topology ({nodes, edges, components}). */
 export function topologyChart(t) {

@@ -81,7 +81,8 @@ export function drawNodes(v, control, act) {
   for (const n of v.nodes) {
     const tr = document.createElement("tr");
     tr.dataset.node = n.name;
-    td(tr, n.name + (n.miner ? " · miner" : ""), "", "name");
+    const role = n.validators ? ` · validators ${n.validators.join(",")}` : n.miner ? " · miner" : "";
+    td(tr, n.name + role, "", "name");
     td(tr, n.state, `state state-${n.state}`, "state");
     td(tr, n.height === undefined ? "–" : String(n.height), "", "height");
     const headCell = td(tr, n.head ? n.head.slice(0, 12) : "–", "mono", "head");
@@ -92,7 +93,8 @@ export function drawNodes(v, control, act) {
     td(tr, n.txRate === undefined ? "–" : n.txRate.toFixed(0), "", "txrate");
     td(tr, n.rssBytes === undefined ? "–" : `${fmt(n.rssBytes / 1048576, 0)} MiB`, "", "rss");
     td(tr, n.cpuPercent === undefined ? "–" : `${n.cpuPercent.toFixed(0)}%`, "", "cpu");
-    td(tr, n.version ?? "–", "muted", "version");
+    const versions = [n.version ? `chainlab ${n.version}` : undefined, n.runtime].filter(Boolean);
+    td(tr, versions.length > 0 ? versions.join(" · ") : "–", "muted", "version");
     const actions = td(tr, "", "", "actions");
     if (control) {
       for (const action of n.state === "down" ? ["restart"] : ["kill", "restart"]) {
@@ -154,36 +156,29 @@ export function drawLists(v) {
     }
     show(box, ul);
   }
-  const rows = v.producers.map((p) => ({ label: p.producer.slice(0, 14), a: p.blockShare, b: p.rateShare }));
+  const rows = v.producers.map((p) => ({ label: p.producer.slice(0, 12), a: p.blockShare, b: p.rateShare }));
   show(
     document.getElementById("producers"),
     rows.length > 0 ? pairedShares(rows, "share of blocks", "share of hashrate") : "waiting for blocks",
   );
 }
 
-/** The engine's status per node; PoS fields (justified, finalized, participation) when reported. */
+/** The engine's status per node (statuses with PoS fields are drawn by the PoS panel). */
 export function drawEngine(v) {
   const box = document.getElementById("engine");
-  if (v.engine.length === 0) return show(box, "no node up");
-  const pos = v.engine.some((e) => "justified" in e || "participation" in e);
-  const cols = pos
-    ? ["node", "type", "justified", "finalized", "participation"]
-    : ["node", "type", "difficulty", "hashrate", "cumulative work"];
+  if (v.engine.length === 0) return show(box, v.pos ? "see the proof-of-stake panel" : "no node up");
   const t = document.createElement("table");
-  t.appendChild(headerRow(cols));
-  const cell = (x) => (x === undefined ? "–" : typeof x === "object" ? JSON.stringify(x) : String(x));
+  t.appendChild(headerRow(["node", "type", "difficulty", "hashrate", "cumulative work"]));
   for (const e of v.engine) {
     const tr = document.createElement("tr");
-    const vals = pos
-      ? [e.node, e.type, cell(e.justified), cell(e.finalized), cell(e.participation)]
-      : [
-          e.node,
-          e.type,
-          fmt(Number(e.difficulty)),
-          e.hashrate === undefined ? "–" : `${fmt(e.hashrate)} H/s`,
-          fmt(Number(e.cumulativeWork)),
-        ];
-    for (const x of vals) td(tr, cell(x));
+    for (const x of [
+      e.node,
+      e.type ?? "–",
+      fmt(Number(e.difficulty)),
+      e.hashrate === undefined ? "–" : `${fmt(e.hashrate)} H/s`,
+      fmt(Number(e.cumulativeWork)),
+    ])
+      td(tr, x);
     t.appendChild(tr);
   }
   show(box, t);

@@ -20,7 +20,8 @@ export function machineInfo(): MachineInfo {
   };
 }
 
-async function writeAtomic(path: string, text: string): Promise<void> {
+/** Writes `path` through a temporary file and a rename, so a reader never sees half a file. */
+export async function writeAtomic(path: string, text: string): Promise<void> {
   const tmp = `${path}.tmp`;
   await writeFile(tmp, text);
   await rename(tmp, path);
