@@ -124,6 +124,7 @@ export function createVerifyPool(options: VerifyPoolOptions = {}): VerifyPool {
   const finish = (slot: Slot, p: Pending, valid: Uint8Array): void => {
     if (!slot.pending.delete(p.job.id)) return;
     slot.items -= p.job.count;
+    if (slot.pending.size === 0) slot.worker.unref();
     queuedItems -= p.job.count;
     queuedBytes -= p.bytes;
     p.resolve(valid);
@@ -151,7 +152,7 @@ export function createVerifyPool(options: VerifyPoolOptions = {}): VerifyPool {
     });
     worker.on("error", () => drain(slot));
     worker.on("exit", () => drain(slot));
-    // Idle workers must not keep the process alive; busy ones are awaited by their callers.
+    // An idle worker must not keep the process alive; a busy one must (its caller awaits it).
     worker.unref();
     slots[index] = slot;
     return slot;
@@ -183,6 +184,7 @@ export function createVerifyPool(options: VerifyPoolOptions = {}): VerifyPool {
       queuedBytes += bytes;
       slot.items += chunk.length;
       stats.onWorkers += chunk.length;
+      if (slot.pending.size === 0) slot.worker.ref();
       parts.push(
         new Promise((resolve) => {
           slot.pending.set(job.id, { job, items: chunk, bytes, resolve });
