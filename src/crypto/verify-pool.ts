@@ -59,6 +59,8 @@ export interface VerifyPoolStats {
   /** Items verified on workers, and in the calling thread. */
   onWorkers: number;
   inline: number;
+  /** Workers that died or failed to start (their chunks were verified in the calling thread). */
+  failures: number;
 }
 
 /** A pool of verification workers. */
@@ -119,7 +121,7 @@ export function createVerifyPool(options: VerifyPoolOptions = {}): VerifyPool {
   let queuedBytes = 0;
   let closed = false;
   let idleTimer: NodeJS.Timeout | undefined;
-  const stats = { started: 0, onWorkers: 0, inline: 0 };
+  const stats = { started: 0, onWorkers: 0, inline: 0, failures: 0 };
 
   const finish = (slot: Slot, p: Pending, valid: Uint8Array): void => {
     if (!slot.pending.delete(p.job.id)) return;
@@ -150,7 +152,10 @@ export function createVerifyPool(options: VerifyPoolOptions = {}): VerifyPool {
       const p = slot.pending.get(r.id);
       if (p !== undefined) finish(slot, p, r.valid);
     });
-    worker.on("error", () => drain(slot));
+    worker.on("error", () => {
+      stats.failures++;
+      drain(slot);
+    });
     worker.on("exit", () => drain(slot));
     // An idle worker must not keep the process alive; a busy one must (its caller awaits it).
     worker.unref();

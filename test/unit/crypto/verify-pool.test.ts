@@ -1,3 +1,5 @@
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { fromHex, sha256, utf8 } from "../../../src/core/hash.ts";
 import { publicKeyOf, sign, verifyReference } from "../../../src/crypto/ed25519.ts";
@@ -60,6 +62,7 @@ describe("signature verification pool", () => {
     expect(s.onWorkers).toBe(193);
     expect(s.inline).toBe(7);
     expect(s.running).toBe(2);
+    expect(s.failures).toBe(0);
   });
 
   it("verifies the RFC 8032 vectors and refuses them with a flipped bit", async () => {
@@ -145,6 +148,23 @@ describe("signature verification pool", () => {
     const batch = items(8, 2);
     expect([...(await p.verifyEach(batch))]).toEqual([...reference(batch)]);
     expect(p.stats()).toMatchObject({ running: 1, started: 2 });
+  });
+
+  it("a busy worker keeps the process alive while its caller awaits it; an idle one lets it exit", async () => {
+    // Nothing but the pending batch holds the child's event loop (it never closes its pool).
+    const script = fileURLToPath(new URL("../../fixtures/verify-pool-child.ts", import.meta.url));
+    const { stdout, code: exit } = await new Promise<{ stdout: string; code: number | null }>((resolve) => {
+      const child = spawn(process.execPath, [script], {
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      let out = "";
+      child.stdout.on("data", (d: Buffer) => {
+        out += d.toString();
+      });
+      child.on("exit", (c) => resolve({ stdout: out, code: c }));
+    });
+    // The pool was not closed: exiting at all shows the idle workers do not hold the process.
+    expect({ stdout: stdout.trim(), exit }).toEqual({ stdout: "64 64 0", exit: 0 });
   });
 
   it("refuses bad options with a RangeError", () => {
