@@ -15,7 +15,7 @@
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { verify } from "./ed25519.ts";
+import { verify } from "./ed25519-node.ts";
 import {
   itemBytes,
   packable,
@@ -81,6 +81,12 @@ interface Slot {
   items: number;
 }
 
+/**
+ * A worker's heap: it holds a chunk and ed25519-node.ts's key cache. A small young generation cuts a
+ * worker's RSS from about 15 MB to 5 MB (measured, compiled build); the old-space cap is generous.
+ */
+export const WORKER_LIMITS = { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 64 };
+
 /** A placeholder that verify() refuses at once (its slot is filled from a worker's answer). */
 const UNCHECKED: SignatureItem = {
   signature: new Uint8Array(0),
@@ -145,7 +151,7 @@ export function createVerifyPool(options: VerifyPoolOptions = {}): VerifyPool {
   };
 
   const spawn = (index: number): Slot => {
-    const worker = new Worker(url);
+    const worker = new Worker(url, { resourceLimits: WORKER_LIMITS });
     const slot: Slot = { worker, pending: new Map(), items: 0 };
     stats.started++;
     worker.on("message", (r: VerifyResult) => {

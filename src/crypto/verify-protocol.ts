@@ -3,7 +3,7 @@
  * (signature, public key, message) items, sent to a worker as one transferred ArrayBuffer, and the
  * messages. Layout per item: signature 64 | public key 32 | message length u16 (big-endian) | message.
  */
-import { PUBLIC_KEY_SIZE, SIGNATURE_SIZE } from "./ed25519.ts";
+import { PUBLIC_KEY_SIZE, SIGNATURE_SIZE } from "./ed25519-node.ts";
 
 /** One signature to check. */
 export interface SignatureItem {

@@ -1,9 +1,9 @@
 /**
  * A signature-verification worker thread: verifies each packed chunk it receives with node:crypto
- * and answers with one byte per item. It holds no state but ed25519.ts's bounded key cache.
+ * and answers with one byte per item. It holds no state but ed25519-node.ts's bounded key cache.
  */
 import { parentPort } from "node:worker_threads";
-import { verify } from "./ed25519.ts";
+import { verify } from "./ed25519-node.ts";
 import { forEachPacked, type VerifyJob, type VerifyResult } from "./verify-protocol.ts";
 
 parentPort!.on("message", (job: VerifyJob) => {

@@ -15,6 +15,7 @@ import { createNetwork } from "../node/network.ts";
 import { createRpcClient, type RpcClient } from "../rpc/index.ts";
 import { type GenerateOptions, generateTestnet } from "./generate.ts";
 import { type Manifest, type NodeEntry, readManifest, TestnetError, writeManifest } from "./manifest.ts";
+import { type NodeEntryFile, nodeEntryFile } from "./build.ts";
 import { isAlive, spawnNode, stopProcess, waitForRuntime } from "./processes.ts";
 
 /** Options of Testnet.start. */
@@ -60,6 +61,8 @@ export class Testnet {
   private readonly inProcess: Map<number, Daemon> = new Map();
   private readonly clients = new Map<number, RpcClient>();
   private readonly progress: (m: string) => void;
+  /** What node processes run (a compiled build when one can be made; see build.ts). */
+  private entry: NodeEntryFile | undefined;
 
   private constructor(dir: string, manifest: Manifest, progress: (m: string) => void) {
     this.dir = dir;
@@ -187,7 +190,8 @@ export class Testnet {
       node.peerId = daemon.net?.info().peerId;
       node.multiaddr = daemon.net?.info().multiaddrs[0];
     } else {
-      const pid = await spawnNode(node, this.manifest.genesisFile, bootstrap);
+      this.entry ??= await nodeEntryFile(this.progress);
+      const pid = await spawnNode(node, this.manifest.genesisFile, bootstrap, this.entry.file);
       node.pid = pid;
       const info = await waitForRuntime(node, pid);
       node.rpcUrl = info.rpcUrl;
@@ -201,6 +205,10 @@ export class Testnet {
     const started = Date.now();
     const [first, ...rest] = this.nodes;
     if (first === undefined) return;
+    if (!inProcess) {
+      this.entry ??= await nodeEntryFile(this.progress);
+      if (!this.entry.compiled) this.progress(`node processes run the sources (${this.entry.reason})`);
+    }
     await this.startOne(first, inProcess, []);
     this.progress(`${first.name} up (${first.rpcUrl}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     await writeManifest(this.dir, this.manifest);
