@@ -14,9 +14,9 @@ import { resolveGenesis } from "../node/data-dir.ts";
 import { type Logger, silentLogger } from "../node/logger.ts";
 import { createNetwork } from "../node/network.ts";
 import { createRpcClient, type RpcClient } from "../rpc/index.ts";
+import { type NodeEntryFile, nodeEntryFile } from "./build.ts";
 import { type GenerateOptions, generateTestnet } from "./generate.ts";
 import { type Manifest, type NodeEntry, readManifest, TestnetError, writeManifest } from "./manifest.ts";
-import { type NodeEntryFile, nodeEntryFile } from "./build.ts";
 import { isAlive, spawnNode, stopProcess, waitForRuntime } from "./processes.ts";
 
 /** Options of Testnet.start. */
@@ -166,6 +166,11 @@ export class Testnet {
     return c;
   }
 
+  private sharedVerifyPool(): VerifyPool {
+    this.verifyPool ??= createVerifyPool();
+    return this.verifyPool;
+  }
+
   private async startInProcess(node: NodeEntry, bootstrap: string[]): Promise<Daemon> {
     try {
       const genesis = await resolveGenesis(node.dataDir, this.manifest.genesisFile);
@@ -181,7 +186,7 @@ export class Testnet {
           mempool: mempoolOptions(settings),
           // In-process nodes share one process: one mining thread each, one verification pool.
           engineConfig: { ...engineSection(settings, genesis.consensus.type), threads: 1 },
-          verify: { pool: (this.verifyPool ??= createVerifyPool()) },
+          verify: { pool: this.sharedVerifyPool() },
           ...(coinbase !== ""
             ? { produce: { beneficiary: decodeAddress(coinbase) }, autoProduce: settings["produce.enabled"] }
             : {}),
