@@ -473,7 +473,7 @@ export class Chain {
         verifier: this.verifier,
       });
       if (done instanceof ChainlabError) throw done;
-      exec = { ...done, hash, block };
+      exec = { ...done, hash, block, ids };
     } catch (err) {
       if (err instanceof ChainlabError && err.senderAtFault) this.rememberInvalid(id);
       throw err;
