@@ -2,20 +2,25 @@
  * bench:import — import throughput of a generated chain into LevelDB.
  *
  * Generates N blocks of M signed transfers on the easy test genesis (every hash meets the target),
- * then imports them into a fresh node and prints blocks/s and tx/s, the share of import time spent
- * in ed25519 verification (measured separately on the same txs), and a baseline: raw `level` batch
- * writes of the same block bytes, in the same run.
+ * then imports them into a fresh node and prints blocks/s and tx/s, next to baselines measured in
+ * the same run on the same txs:
+ *   - the same import with signatures verified on the main thread (`verify.threads` 0, as before
+ *     the worker pool), and the share of its time spent in ed25519 verification;
+ *   - the all-core signature limit: node:crypto verify of every signature on a worker per core
+ *     (no import can beat it while every signature is checked);
+ *   - raw `level` batch writes of the same block bytes.
  *
- *   npm run bench:import -- [--blocks 2000] [--txs 100] [--json]
+ *   npm run bench:import -- [--blocks 2000] [--txs 100] [--json] [--skip-in-thread]
  */
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { Level } from "level";
 import { type Block, encodeBlock, headerHash } from "../src/core/block.ts";
-import { isTxSignatureValid, type Tx } from "../src/core/tx.ts";
+import { isTxSignatureValid, type Tx, txId, txSigningMessage } from "../src/core/tx.ts";
+import { createVerifyPool } from "../src/crypto/verify-pool.ts";
 import { silentLogger } from "../src/node/logger.ts";
 import { ChainlabNode } from "../src/node/node.ts";
 import { actor, easyGenesis, sealPow, transfer } from "../test/helpers/fixtures.ts";
@@ -25,6 +30,7 @@ const { values } = parseArgs({
     blocks: { type: "string", default: "2000" },
     txs: { type: "string", default: "100" },
     json: { type: "boolean", default: false },
+    "skip-in-thread": { type: "boolean", default: false },
   },
 });
 const BLOCKS = Number(values.blocks);
@@ -70,9 +76,14 @@ async function generate(dir: string): Promise<{ blocks: Block[]; bytes: Uint8Arr
   return { blocks, bytes: blocks.map(encodeBlock) };
 }
 
-async function timeImport(dir: string, blocks: Block[]): Promise<number> {
+async function timeImport(dir: string, blocks: Block[], verifyThreads?: number): Promise<number> {
   const node = await ChainlabNode.open(
-    { dataDir: dir, genesis, now: () => Number.MAX_SAFE_INTEGER / 2 },
+    {
+      dataDir: dir,
+      genesis,
+      now: () => Number.MAX_SAFE_INTEGER / 2,
+      ...(verifyThreads !== undefined ? { verify: { threads: verifyThreads } } : {}),
+    },
     silentLogger(),
   );
   const start = performance.now();
@@ -98,6 +109,36 @@ async function timeRawLevel(dir: string, blocks: Block[], bytes: Uint8Array[]): 
   return ms;
 }
 
+/** node:crypto verify of every signature on one worker per core, batches of one block. */
+async function timeAllCoreVerify(
+  blocks: Block[],
+  genesisHash: Uint8Array,
+): Promise<{ ms: number; threads: number }> {
+  const threads = availableParallelism();
+  const pool = createVerifyPool({ threads, inlineBelow: 1, idleMs: 0 });
+  const batches = blocks.map((b) =>
+    b.txs.map((tx) => ({
+      signature: tx.signature,
+      publicKey: tx.from,
+      message: txSigningMessage(txId(tx), genesisHash),
+    })),
+  );
+  await pool.verifyEach(batches[0]!.slice(0, threads)); // start the workers outside the timing
+  const start = performance.now();
+  // Keep a few batches in flight so no worker waits for the next one.
+  let next = 0;
+  const lane = async () => {
+    while (next < batches.length) {
+      const valid = await pool.verifyEach(batches[next++]!);
+      if (valid.includes(0)) throw new Error("bad sig");
+    }
+  };
+  await Promise.all(Array.from({ length: threads * 2 }, lane));
+  const ms = performance.now() - start;
+  await pool.close();
+  return { ms, threads };
+}
+
 function timeVerify(blocks: Block[], genesisHash: Uint8Array): number {
   const start = performance.now();
   for (const b of blocks)
@@ -118,11 +159,18 @@ try {
       })
     ).header,
   );
-  log("importing into a fresh node ...");
+  log("importing into a fresh node (signatures on the worker pool) ...");
   const importMs = await timeImport(join(root, "import"), blocks);
+  let inThreadMs: number | undefined;
+  if (!values["skip-in-thread"]) {
+    log("importing into a fresh node (signatures on the main thread) ...");
+    inThreadMs = await timeImport(join(root, "import-main"), blocks, 0);
+  }
   log("raw level batches of the same bytes ...");
   const rawMs = await timeRawLevel(join(root, "raw"), blocks, bytes);
+  log("signature verification, one thread and every core ...");
   const verifyMs = timeVerify(blocks, gh);
+  const allCore = await timeAllCoreVerify(blocks, gh);
   const totalTxs = BLOCKS * TXS;
   const totalBytes = bytes.reduce((a, b) => a + b.length, 0);
   const result = {
@@ -132,8 +180,15 @@ try {
     importSeconds: importMs / 1000,
     blocksPerSecond: BLOCKS / (importMs / 1000),
     txPerSecond: totalTxs / (importMs / 1000),
+    inThreadImportSeconds: inThreadMs === undefined ? undefined : inThreadMs / 1000,
+    inThreadTxPerSecond: inThreadMs === undefined ? undefined : totalTxs / (inThreadMs / 1000),
+    poolVsInThread: inThreadMs === undefined ? undefined : inThreadMs / importMs,
     signatureVerifySeconds: verifyMs / 1000,
-    signatureShare: verifyMs / importMs,
+    signatureShareInThread: inThreadMs === undefined ? undefined : verifyMs / inThreadMs,
+    oneThreadVerifyPerSecond: totalTxs / (verifyMs / 1000),
+    allCoreThreads: allCore.threads,
+    allCoreVerifyPerSecond: totalTxs / (allCore.ms / 1000),
+    importVsAllCoreVerify: allCore.ms / importMs,
     rawLevelSeconds: rawMs / 1000,
     rawLevelBlocksPerSecond: BLOCKS / (rawMs / 1000),
     importVsRawLevel: rawMs / importMs,
@@ -145,8 +200,13 @@ try {
     console.log(
       `import:          ${f(result.blocksPerSecond)} blocks/s, ${f(result.txPerSecond)} tx/s (${f(result.importSeconds)} s, ${(totalBytes / 1e6).toFixed(1)} MB)`,
     );
+    if (result.inThreadTxPerSecond !== undefined) {
+      console.log(
+        `baseline:        the same import verifying on the main thread: ${f(result.inThreadTxPerSecond)} tx/s (pool = ${result.poolVsInThread!.toFixed(2)}x); signatures were ${(result.signatureShareInThread! * 100).toFixed(1)}% of its time`,
+      );
+    }
     console.log(
-      `signature share: ${(result.signatureShare * 100).toFixed(1)}% of import time (${f(result.signatureVerifySeconds)} s verifying ${totalTxs} signatures with node:crypto)`,
+      `signature limit: node:crypto verify, 1 thread ${f(result.oneThreadVerifyPerSecond)}/s; all ${allCore.threads} cores ${f(result.allCoreVerifyPerSecond)}/s (import = ${(result.importVsAllCoreVerify * 100).toFixed(1)}% of the all-core limit)`,
     );
     console.log(
       `baseline:        raw level batch writes of the same bytes: ${f(result.rawLevelBlocksPerSecond)} blocks/s (${f(result.rawLevelSeconds)} s)`,

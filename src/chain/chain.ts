@@ -34,6 +34,7 @@ import { LtHash } from "../core/lthash.ts";
 import { MemoryState, StateOverlay } from "../core/state.ts";
 import { type TxRules, txId } from "../core/tx.ts";
 import { encodeUndo } from "../core/undo.ts";
+import { createVerifyPool, type SignatureVerifier } from "../crypto/verify-pool.ts";
 import type { ChainStore } from "../storage/chain-store.ts";
 import { StorageError } from "../storage/errors.ts";
 import { BlockStatus } from "../storage/schema.ts";
@@ -83,6 +84,10 @@ export interface ChainDeps {
   log: Logger;
   now?: () => number;
   orphanLimits?: Partial<OrphanLimits>;
+  /** Verifies tx signature batches (a worker pool); default: in the calling thread. */
+  verifier?: SignatureVerifier;
+  /** Most (tx id, signature) pairs the signature cache remembers (default 100,000). */
+  sigCacheSize?: number;
 }
 
 /** Most header-invalid block hashes remembered. */
@@ -96,7 +101,8 @@ export class Chain {
   readonly state: MemoryState;
   readonly rules: TxRules;
   readonly genesisHash: Hash;
-  readonly sigCache = new SignatureCache();
+  readonly sigCache: SignatureCache;
+  readonly verifier: SignatureVerifier;
   readonly orphans: OrphanPool;
   readonly forkChoice: ForkChoice;
   /** Work the import pipeline did: blocks executed on import, tx signatures verified. */
@@ -128,6 +134,8 @@ export class Chain {
     this.acc = acc;
     this.genesisHash = genesisHash;
     this.orphans = new OrphanPool(deps.orphanLimits);
+    this.sigCache = new SignatureCache(deps.sigCacheSize);
+    this.verifier = deps.verifier ?? createVerifyPool({ threads: 0 });
     this.rules = {
       chainId: deps.genesis.chainId,
       genesisHash,
@@ -459,12 +467,13 @@ export class Chain {
       if (done instanceof ChainlabError && !badRoot) throw done;
       // Signatures after the state checks: a block of unfunded senders fails execution at its
       // first tx, unverified. A wrong state root is reported after them (the more specific error).
-      this.counters.signatureChecks += verifyBlockSignatures(block, ids, {
+      this.counters.signatureChecks += await verifyBlockSignatures(block, ids, {
         rules: this.rules,
         sigCache: this.sigCache,
+        verifier: this.verifier,
       });
       if (done instanceof ChainlabError) throw done;
-      exec = { ...done, hash, block };
+      exec = { ...done, hash, block, ids };
     } catch (err) {
       if (err instanceof ChainlabError && err.senderAtFault) this.rememberInvalid(id);
       throw err;

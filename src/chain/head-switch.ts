@@ -32,6 +32,8 @@ export interface Execution extends StateDelta {
   hash: Uint8Array;
   /** The executed block (saves a read when the head moves to it). */
   block?: Block;
+  /** Its tx ids, in order (saves hashing every tx again for the tx index). */
+  ids?: readonly Uint8Array[];
 }
 
 /** The result of a head switch. */
@@ -232,8 +234,9 @@ export class HeadSwitcher {
         batch.putUndo(meta.hash, encodeUndo(exec.changes));
       }
       batch.putCanonical(meta.header.height, meta.hash);
-      block.txs.forEach((tx, i) => {
-        batch.putTxIndex(txId(tx), meta.hash, i);
+      const ids = reuse?.ids ?? block.txs.map(txId);
+      ids.forEach((id, i) => {
+        batch.putTxIndex(id, meta.hash, i);
       });
       connected.push(block);
     }

@@ -12,7 +12,8 @@ import { type Block, MAX_BLOCK_TXS } from "../core/block.ts";
 import { BlockError, ChainlabError } from "../core/errors.ts";
 import { bytesEqual, type Hash, toHex } from "../core/hash.ts";
 import { merkleRoot } from "../core/merkle.ts";
-import { encodeTx, isTxSignatureValid, type TxRules, verifyTxStatic } from "../core/tx.ts";
+import { encodeTx, type TxRules, txSigningMessage, verifyTxStatic } from "../core/tx.ts";
+import type { SignatureVerifier } from "../crypto/verify-pool.ts";
 import type { SignatureCache } from "./signature-cache.ts";
 
 /** Throws BLOCK_BAD_TX_ROOT or BLOCK_BODY_MISMATCH when the body is not the header's. */
@@ -47,24 +48,38 @@ export function verifyBodyRules(
   });
 }
 
-/** Verifies every tx signature not already in the cache; adds the verified ones. Returns how many it checked. */
-export function verifyBlockSignatures(
+/**
+ * Verifies every tx signature not already in the cache, as one batch on `verifier` (worker threads);
+ * adds the verified ones. Throws BLOCK_BAD_TX naming the first tx whose signature fails. Returns
+ * how many it checked.
+ */
+export async function verifyBlockSignatures(
   block: Block,
   ids: readonly Hash[],
-  ctx: { rules: TxRules; sigCache: SignatureCache },
-): number {
-  let checked = 0;
+  ctx: { rules: TxRules; sigCache: SignatureCache; verifier: SignatureVerifier },
+): Promise<number> {
+  const todo: number[] = [];
   block.txs.forEach((tx, i) => {
-    const id = ids[i]!;
-    if (ctx.sigCache.has(id, tx.signature)) return;
-    checked++;
-    if (!isTxSignatureValid(tx, ctx.rules.genesisHash, id)) {
-      throw new BlockError("BLOCK_BAD_TX", `tx ${i}: signature does not verify for this chain`, {
-        index: i,
-        reason: "TX_BAD_SIGNATURE",
-      });
-    }
-    ctx.sigCache.add(id, tx.signature);
+    if (!ctx.sigCache.has(ids[i]!, tx.signature)) todo.push(i);
   });
-  return checked;
+  if (todo.length === 0) return 0;
+  const valid = await ctx.verifier.verifyEach(
+    todo.map((i) => {
+      const tx = block.txs[i]!;
+      return {
+        signature: tx.signature,
+        publicKey: tx.from,
+        message: txSigningMessage(ids[i]!, ctx.rules.genesisHash),
+      };
+    }),
+  );
+  const bad = valid.indexOf(0);
+  if (bad >= 0) {
+    throw new BlockError("BLOCK_BAD_TX", `tx ${todo[bad]}: signature does not verify for this chain`, {
+      index: todo[bad],
+      reason: "TX_BAD_SIGNATURE",
+    });
+  }
+  for (const i of todo) ctx.sigCache.add(ids[i]!, block.txs[i]!.signature);
+  return todo.length;
 }

@@ -2,7 +2,7 @@
  * cli/: the `chainlab` command. Thin: parse arguments, call node/, rpc/, testnet/ or experiments/,
  * print human text or --json. Every failure is one line on stderr and a non-zero exit code.
  */
-import { Command, CommanderError } from "commander";
+import { Command } from "commander";
 import { registerApiKey } from "./commands/apikey.ts";
 import { registerAttack } from "./commands/attack.ts";
 import { registerChain } from "./commands/chain.ts";
@@ -15,7 +15,7 @@ import { registerRpc } from "./commands/rpc.ts";
 import { registerTestnet } from "./commands/testnet.ts";
 import { registerTx } from "./commands/tx.ts";
 import { registerValidator } from "./commands/validator.ts";
-import { errorLine, exitCodeOf } from "./errors.ts";
+import { runMain, runProgram } from "./run.ts";
 
 /** Builds the command tree. */
 export function buildProgram(): Command {
@@ -42,28 +42,8 @@ export function buildProgram(): Command {
 }
 
 /** Runs the CLI with `argv`; resolves to the exit code. */
-export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
-  try {
-    await program.parseAsync(argv, { from: "user" });
-    return 0;
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      return err.exitCode === 0 ? 0 : 2;
-    }
-    process.stderr.write(`${errorLine(err)}\n`);
-    return exitCodeOf(err);
-  }
+export function main(argv: string[]): Promise<number> {
+  return runProgram(buildProgram(), argv);
 }
 
-if (import.meta.main) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      process.stderr.write(`${errorLine(err)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+if (import.meta.main) runMain(main);

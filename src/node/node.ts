@@ -12,6 +12,7 @@ import type { Block } from "../core/block.ts";
 import { ChainlabError, describeError } from "../core/errors.ts";
 import type { Genesis } from "../core/genesis.ts";
 import type { Tx } from "../core/tx.ts";
+import { createVerifyPool, type SignatureVerifier } from "../crypto/verify-pool.ts";
 import { type AddResult, createMempool, type Mempool } from "../mempool/index.ts";
 import type { ImportSource } from "../p2p/index.ts";
 import { ChainStore, openChainDb } from "../storage/chain-store.ts";
@@ -48,6 +49,14 @@ export interface NodeConfig {
   now?: () => number;
   /** How long to retry a data dir locked by another process before failing (the daemon: 3 s). */
   waitForLockMs?: number;
+  /**
+   * Signature verification: worker threads of the node's own pool (default one per core, 0 = the
+   * main thread), or a pool shared with other nodes (in-process testnets), which the node does
+   * not close.
+   */
+  verify?: { threads?: number; pool?: SignatureVerifier };
+  /** Most verified (tx id, signature) pairs remembered (default 100,000, about 20 MB). */
+  sigCacheSize?: number;
 }
 
 /** A running node's components. */
@@ -89,6 +98,10 @@ export class ChainlabNode {
     await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
     const engine = createEngine(config.genesis, config.engine);
     const db = await openChainDb(join(config.dataDir, "chain"), { waitForLockMs: config.waitForLockMs ?? 0 });
+    const shared = config.verify?.pool;
+    const verifier =
+      shared ??
+      createVerifyPool(config.verify?.threads !== undefined ? { threads: config.verify.threads } : {});
     let chain: Chain;
     try {
       chain = await Chain.open({
@@ -96,10 +109,13 @@ export class ChainlabNode {
         engine,
         genesis: config.genesis,
         log,
+        verifier,
+        ...(config.sigCacheSize !== undefined ? { sigCacheSize: config.sigCacheSize } : {}),
         ...(config.now ? { now: config.now } : {}),
       });
     } catch (err) {
       await db.close();
+      if (shared === undefined) await verifier.close();
       throw err;
     }
     const m = config.mempool;
@@ -262,6 +278,7 @@ export class ChainlabNode {
     await this.stopProducing();
     await this.engine.stop();
     await this.chain.drain();
+    if (this.config.verify?.pool === undefined) await this.chain.verifier.close();
     await this.chain.store.close();
   }
 }

@@ -7,12 +7,14 @@ import { access, readFile, rm } from "node:fs/promises";
 import { resolve } from "node:path";
 import { describeError } from "../core/errors.ts";
 import { decodeAddress } from "../crypto/address.ts";
+import { createVerifyPool, type VerifyPool } from "../crypto/verify-pool.ts";
 import { engineSection, mempoolOptions, readConfigFile, resolveSettings } from "../node/config.ts";
 import { type Daemon, startDaemon } from "../node/daemon.ts";
 import { resolveGenesis } from "../node/data-dir.ts";
 import { type Logger, silentLogger } from "../node/logger.ts";
 import { createNetwork } from "../node/network.ts";
 import { createRpcClient, type RpcClient } from "../rpc/index.ts";
+import { type NodeEntryFile, nodeEntryFile } from "./build.ts";
 import { type GenerateOptions, generateTestnet } from "./generate.ts";
 import { type Manifest, type NodeEntry, readManifest, TestnetError, writeManifest } from "./manifest.ts";
 import { isAlive, spawnNode, stopProcess, waitForRuntime } from "./processes.ts";
@@ -65,6 +67,22 @@ function finalityOf(status: unknown): Pick<NodeStatus, "finalizedHeight" | "part
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Testnets up to this size are connected as a full mesh; larger ones sparsely (see dialTargets). */
+export const FULL_MESH_MAX_NODES = 16;
+
+/**
+ * The nodes node `i` of `n` dials. Up to FULL_MESH_MAX_NODES: every node after it (each pair once,
+ * a full mesh). Above: i+1, i+2, i+4, ... (mod n), a Chord-like graph with about 2·log2(n) peers
+ * per node and at most log2(n) hops between any two, instead of n-1 peers (64 nodes: 11 peers, not
+ * 63; 2,016 connections become 352). A partition of a sparse testnet may split a group inside.
+ */
+export function dialTargets(i: number, n: number): number[] {
+  if (n <= FULL_MESH_MAX_NODES) return Array.from({ length: n - i - 1 }, (_, k) => i + 1 + k);
+  const out = new Set<number>();
+  for (let step = 1; step < n; step *= 2) out.add((i + step) % n);
+  return [...out];
+}
+
 async function exists(p: string): Promise<boolean> {
   return access(p).then(
     () => true,
@@ -79,6 +97,10 @@ export class Testnet {
   private readonly inProcess: Map<number, Daemon> = new Map();
   private readonly clients = new Map<number, RpcClient>();
   private readonly progress: (m: string) => void;
+  /** What node processes run (a compiled build when one can be made; see build.ts). */
+  private entry: NodeEntryFile | undefined;
+  /** The signature-verification pool in-process nodes share (one worker per core, not per node). */
+  private verifyPool: VerifyPool | undefined;
 
   private constructor(dir: string, manifest: Manifest, progress: (m: string) => void) {
     this.dir = dir;
@@ -165,6 +187,11 @@ export class Testnet {
     return c;
   }
 
+  private sharedVerifyPool(): VerifyPool {
+    this.verifyPool ??= createVerifyPool();
+    return this.verifyPool;
+  }
+
   private async startInProcess(node: NodeEntry, bootstrap: string[]): Promise<Daemon> {
     try {
       const genesis = await resolveGenesis(node.dataDir, this.manifest.genesisFile);
@@ -178,8 +205,9 @@ export class Testnet {
           genesis,
           maxBlockTxs: settings["block.max_txs"],
           mempool: mempoolOptions(settings),
-          // In-process nodes share one process: one mining thread each.
+          // In-process nodes share one process: one mining thread each, one verification pool.
           engineConfig: { ...engineSection(settings, genesis.consensus.type), threads: 1 },
+          verify: { pool: this.sharedVerifyPool() },
           ...(coinbase !== ""
             ? { produce: { beneficiary: decodeAddress(coinbase) }, autoProduce: settings["produce.enabled"] }
             : {}),
@@ -208,7 +236,8 @@ export class Testnet {
       node.peerId = daemon.net?.info().peerId;
       node.multiaddr = daemon.net?.info().multiaddrs[0];
     } else {
-      const pid = await spawnNode(node, this.manifest.genesisFile, bootstrap);
+      this.entry ??= await nodeEntryFile(this.progress);
+      const pid = await spawnNode(node, this.manifest.genesisFile, bootstrap, this.entry.file);
       node.pid = pid;
       const info = await waitForRuntime(node, pid);
       node.rpcUrl = info.rpcUrl;
@@ -222,6 +251,10 @@ export class Testnet {
     const started = Date.now();
     const [first, ...rest] = this.nodes;
     if (first === undefined) return;
+    if (!inProcess) {
+      this.entry ??= await nodeEntryFile(this.progress);
+      if (!this.entry.compiled) this.progress(`node processes run the sources (${this.entry.reason})`);
+    }
     await this.startOne(first, inProcess, []);
     this.progress(`${first.name} up (${first.rpcUrl}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     await writeManifest(this.dir, this.manifest);
@@ -238,15 +271,17 @@ export class Testnet {
     if (failed) throw failed.reason;
   }
 
-  /** Dials every node from every other, so partitions of any shape stay connected inside. */
+  /**
+   * Connects the live nodes: a full mesh up to FULL_MESH_MAX_NODES nodes (each pair dialed once),
+   * so partitions of any shape stay connected inside; above, the sparse topology of dialTargets.
+   */
   async connectMesh(): Promise<void> {
     const up = this.nodes.filter((n) => n.multiaddr !== undefined && isAlive(n.pid));
     await Promise.all(
-      up.map(async (a) => {
+      up.map(async (a, i) => {
         const c = await this.client(a.index);
-        for (const b of up) {
-          if (b.index === a.index) continue;
-          await c.call("admin_connect", { multiaddr: b.multiaddr }).catch(() => {});
+        for (const j of dialTargets(i, up.length)) {
+          await c.call("admin_connect", { multiaddr: up[j]!.multiaddr }).catch(() => {});
         }
       }),
     );
@@ -384,6 +419,8 @@ export class Testnet {
     for (const n of this.nodes)
       if (isAlive(n.pid) && n.pid !== process.pid) await stopProcess(n.pid, "SIGKILL");
     for (const n of this.nodes) delete n.pid;
+    await this.verifyPool?.close();
+    this.verifyPool = undefined;
     await writeManifest(this.dir, this.manifest).catch(() => {});
   }
 

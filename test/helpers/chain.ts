@@ -17,6 +17,7 @@ import type { Genesis } from "../../src/core/genesis.ts";
 import { type Hash, sha256 } from "../../src/core/hash.ts";
 import { merkleRoot } from "../../src/core/merkle.ts";
 import { encodeTx, type Tx } from "../../src/core/tx.ts";
+import type { SignatureVerifier } from "../../src/crypto/verify-pool.ts";
 import { silentLogger } from "../../src/node/logger.ts";
 import { ChainStore, openChainDb } from "../../src/storage/chain-store.ts";
 import { tempDir } from "./fixtures.ts";
@@ -48,6 +49,8 @@ export interface OpenChainOptions {
   engine?: ConsensusEngine;
   now?: () => number;
   orphanLimits?: Partial<OrphanLimits>;
+  /** Verifies signature batches (default: the chain's own, in the calling thread). */
+  verifier?: SignatureVerifier;
 }
 
 /** Opens a chain in a fresh temp dir (removed after the test) or in `opts.path`. */
@@ -79,6 +82,7 @@ export async function openChain(
       log: silentLogger(),
       ...(opts.now ? { now: opts.now } : {}),
       ...(opts.orphanLimits !== undefined ? { orphanLimits: opts.orphanLimits } : {}),
+      ...(opts.verifier !== undefined ? { verifier: opts.verifier } : {}),
     });
   } catch (err) {
     await store.close();
