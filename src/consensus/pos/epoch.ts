@@ -180,13 +180,22 @@ function updateEffective(validators: Validator[], params: PosParams): void {
   }
 }
 
-/** Processes the end of `epoch` (the state moves to epoch + 1). Mutates `validators` and `pos`. */
+/**
+ * Processes the end of `epoch` (the state moves to epoch + 1). Mutates `validators` and `pos`.
+ * `blockless`: the chain has no block in `epoch` (it lies between a block's parent and the block).
+ * Such an epoch is not counted by the inactivity leak, nor paid: with no block on the chain nobody
+ * could have had a vote included, so there is nobody to tell apart. A departure from the
+ * consensus-specs, which process those epochs like any other: a laboratory chain whose every node
+ * was stopped for a while resumes where it stopped instead of having leaked every validator out
+ * (a partition still leaks, because the side that makes blocks has no blockless epochs).
+ */
 export function processEpoch(
   validators: Validator[],
   pos: PosState,
   epoch: number,
   params: PosParams,
   ctx: EpochContext,
+  blockless = false,
 ): void {
   const total = totalActiveStakeOf(validators, epoch, params.effectiveIncrement);
   if (epoch > 1) {
@@ -199,7 +208,7 @@ export function processEpoch(
       (e) => ({ epoch: e, root: ctx.rootAtSlot(epochStartSlot(e, params)) }),
     );
   }
-  if (epoch > 0) updateInactivityAndRewards(validators, pos, epoch, params);
+  if (epoch > 0 && !blockless) updateInactivityAndRewards(validators, pos, epoch, params);
   updateRegistry(validators, pos, epoch, params);
   applyCorrelationPenalties(validators, pos, epoch, total, params);
   applyWithdrawals(validators, epoch, ctx);

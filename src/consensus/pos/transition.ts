@@ -93,7 +93,9 @@ export function advanceSlots(
   if (epochOf(pos.slot, params) < target) {
     const validators = readAllValidators(state, pos);
     const ctx = { rootAtSlot, credit: (a: Uint8Array, n: bigint) => creditAccount(state, a, n) };
-    for (let e = epochOf(pos.slot, params); e < target; e++) processEpoch(validators, pos, e, params, ctx);
+    const last = epochOf(pos.slot, params);
+    // Epochs after the parent's hold no block of this chain (see processEpoch's `blockless`).
+    for (let e = last; e < target; e++) processEpoch(validators, pos, e, params, ctx, e > last);
     writeAll(state, validators);
   }
   pos.slot = slot;

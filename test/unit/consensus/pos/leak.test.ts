@@ -56,4 +56,34 @@ describe("inactivity leak", () => {
     expect(sim.supply(addresses)).toBe(supply);
     expect(sim.pos().rewardPool).toBeGreaterThan(0n);
   });
+
+  it("does not count epochs in which the chain has no block: a chain stopped for 600 epochs resumes and finalizes", () => {
+    const sim = new PosSim({ validators: 8, params: { inactivityPenaltyQuotient: 256 } });
+    sim.runToEpoch(4);
+    const finalizedBefore = sim.pos().finalized.epoch;
+    expect(finalizedBefore).toBeGreaterThan(0);
+    const before = sim.validators();
+    // Every node stopped: the next block comes 600 epochs later (the leak would have ejected all).
+    const resume = 604 * 8;
+    sim.block(resume);
+    const after = sim.validators();
+    after.forEach((v, i) => {
+      expect(v.stake).toBe(before[i]!.stake);
+      expect(v.inactivityScore).toBe(0);
+      expect(v.exitEpoch).toBe(before[i]!.exitEpoch);
+    });
+    sim.runToEpoch(608);
+    const p = sim.pos();
+    expect(p.finalized.epoch).toBeGreaterThanOrEqual(605);
+    // The epochs with blocks, once finality stalled, did count: the leak is not switched off.
+    for (const v of sim.validators()) expect(v.stake).toBeLessThanOrEqual(32n * COIN);
+  });
+
+  it("still leaks through epochs with blocks that lack the votes (one side of a partition)", () => {
+    const sim = new PosSim({ validators: 10, params: { inactivityPenaltyQuotient: 256 } });
+    sim.online = (i) => i < 6;
+    sim.runToEpoch(20);
+    for (let i = 6; i < 10; i++) expect(sim.validator(i).stake).toBeLessThan(32n * COIN);
+  });
 });
+
