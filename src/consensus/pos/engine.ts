@@ -41,7 +41,7 @@ import { HISTORY_PER_VALIDATOR } from "./pool.ts";
 import { PosProducer } from "./producer.ts";
 import { proposerIndex } from "./proposer.ts";
 import { posRpcMethods } from "./rpc.ts";
-import { attestationSlot } from "./shuffle.ts";
+import { dutiesLookup } from "./shuffle.ts";
 import { verifyAttesterSlashing, verifyProposerSlashing } from "./slashing.ts";
 import { describePosStatus } from "./status.ts";
 import { PosMessages } from "./topics.ts";
@@ -100,6 +100,7 @@ export class PosEngine implements ConsensusEngine {
   forkChoice: PosForkChoice | undefined;
   private producer: PosProducer | undefined;
   private duty: { key: string; state: StateOverlay } | undefined;
+  private duties: { key: string; lookup: (index: number, epoch: number) => number | undefined } | undefined;
   /** Validator keys by index, from every state we executed (see verifyProposerSignature). */
   private readonly validatorKeys = new Map<number, Uint8Array[]>();
   private keysSeen = 0;
@@ -166,10 +167,19 @@ export class PosEngine implements ConsensusEngine {
 
   /** The slot validator `index` attests in during `epoch` (undefined when it has no duty). */
   attestationSlotOf(index: number, epoch: number): number | undefined {
-    const state = this.dutyState(Math.max(0, epoch - 1));
-    if (state === undefined) return undefined;
+    const from = Math.max(0, epoch - 1);
+    const head = this.view?.head();
+    if (head === undefined) return undefined;
+    // One shuffle per head and epoch, not one registry read and shuffle per gossiped vote.
+    const key = `${toHex(head.hash)}:${from}`;
+    if (this.duties?.key !== key) {
+      const state = this.dutyState(from);
+      if (state === undefined) return undefined;
+      const pos = readPosState(state);
+      this.duties = { key, lookup: dutiesLookup(readAllValidators(state, pos), pos, this.params) };
+    }
     try {
-      return attestationSlot(state, index, epoch, this.params);
+      return this.duties.lookup(index, epoch);
     } catch (err) {
       if (err instanceof RangeError) return undefined;
       throw err;
