@@ -6,7 +6,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { PosEngine } from "../../../src/consensus/pos/engine.ts";
-import { posGenesisParams } from "../../../src/consensus/pos/params.ts";
+import { type PosGenesisOptions, posGenesisParams } from "../../../src/consensus/pos/params.ts";
 import type { Genesis } from "../../../src/core/genesis.ts";
 import { toHex } from "../../../src/core/hash.ts";
 import { encryptKeystore, writeKeystoreFile } from "../../../src/crypto/keystore.ts";
@@ -20,7 +20,14 @@ const PASSPHRASE = "pos-test-passphrase";
 /** A PoS genesis for `validators`, starting `startInMs` from now. */
 export function posGenesis(
   validators: Actor[],
-  o: { slotMs: number; slotsPerEpoch: number; startInMs?: number; funded?: Actor[] },
+  o: {
+    slotMs: number;
+    slotsPerEpoch: number;
+    startInMs?: number;
+    funded?: Actor[];
+    /** Other parameters than the defaults (e.g. a fast inactivity leak). */
+    params?: Omit<PosGenesisOptions, "slotMs" | "slotsPerEpoch" | "validators">;
+  },
 ): Genesis {
   const alloc: Record<string, bigint> = {};
   for (const a of o.funded ?? []) alloc[a.address] = 1_000_000_000n;
@@ -32,6 +39,7 @@ export function posGenesis(
     consensus: {
       type: "pos",
       params: posGenesisParams({
+        ...o.params,
         slotMs: o.slotMs,
         slotsPerEpoch: o.slotsPerEpoch,
         validators: validators.map((v) => ({
