@@ -86,4 +86,3 @@ describe("inactivity leak", () => {
     for (let i = 6; i < 10; i++) expect(sim.validator(i).stake).toBeLessThan(32n * COIN);
   });
 });
-
