@@ -146,3 +146,16 @@ export function waitForSlot(peers: PosPeer[], slot: number, timeoutMs = 30_000):
     timeoutMs,
   );
 }
+
+/** Cuts every connection between `side` and `other` (both directions) and waits until none is left. */
+export async function split(side: PosPeer[], other: PosPeer[]): Promise<void> {
+  for (const p of side) p.p2p.partition(other.map((o) => o.p2p.peerId));
+  for (const p of other) p.p2p.partition(side.map((o) => o.p2p.peerId));
+  const crossing = (): boolean =>
+    side.some((p) => p.p2p.peers().some((x) => other.some((o) => o.p2p.peerId === x.id)));
+  await waitFor(
+    "partition",
+    () => !crossing(),
+    (wake) => [...side, ...other].map((p) => p.p2p.on("peer:disconnected", wake)),
+  );
+}
