@@ -6,7 +6,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { PosEngine } from "../../../src/consensus/pos/engine.ts";
-import { posGenesisParams } from "../../../src/consensus/pos/params.ts";
+import { type PosGenesisOptions, posGenesisParams } from "../../../src/consensus/pos/params.ts";
 import type { Genesis } from "../../../src/core/genesis.ts";
 import { toHex } from "../../../src/core/hash.ts";
 import { encryptKeystore, writeKeystoreFile } from "../../../src/crypto/keystore.ts";
@@ -20,7 +20,14 @@ const PASSPHRASE = "pos-test-passphrase";
 /** A PoS genesis for `validators`, starting `startInMs` from now. */
 export function posGenesis(
   validators: Actor[],
-  o: { slotMs: number; slotsPerEpoch: number; startInMs?: number; funded?: Actor[] },
+  o: {
+    slotMs: number;
+    slotsPerEpoch: number;
+    startInMs?: number;
+    funded?: Actor[];
+    /** Other parameters than the defaults (e.g. a fast inactivity leak). */
+    params?: Omit<PosGenesisOptions, "slotMs" | "slotsPerEpoch" | "validators">;
+  },
 ): Genesis {
   const alloc: Record<string, bigint> = {};
   for (const a of o.funded ?? []) alloc[a.address] = 1_000_000_000n;
@@ -32,6 +39,7 @@ export function posGenesis(
     consensus: {
       type: "pos",
       params: posGenesisParams({
+        ...o.params,
         slotMs: o.slotMs,
         slotsPerEpoch: o.slotsPerEpoch,
         validators: validators.map((v) => ({
@@ -136,5 +144,18 @@ export function waitForSlot(peers: PosPeer[], slot: number, timeoutMs = 30_000):
     () => peers.every((p) => p.engine.fields(p.node.chain.head().header).slot >= slot),
     (wake) => peers.map((p) => p.node.chain.onHeadChange(wake)),
     timeoutMs,
+  );
+}
+
+/** Cuts every connection between `side` and `other` (both directions) and waits until none is left. */
+export async function split(side: PosPeer[], other: PosPeer[]): Promise<void> {
+  for (const p of side) p.p2p.partition(other.map((o) => o.p2p.peerId));
+  for (const p of other) p.p2p.partition(side.map((o) => o.p2p.peerId));
+  const crossing = (): boolean =>
+    side.some((p) => p.p2p.peers().some((x) => other.some((o) => o.p2p.peerId === x.id)));
+  await waitFor(
+    "partition",
+    () => !crossing(),
+    (wake) => [...side, ...other].map((p) => p.p2p.on("peer:disconnected", wake)),
   );
 }

@@ -11,6 +11,7 @@ import {
   type PosPeer,
   posGenesis,
   ring,
+  split,
   validatorActors,
   waitForFinalized,
   waitForSlot,
@@ -18,18 +19,6 @@ import {
 
 const SLOT_MS = 400;
 const SPE = 4;
-
-async function split(side: PosPeer[], other: PosPeer[]): Promise<void> {
-  for (const p of side) p.p2p.partition(other.map((o) => o.p2p.peerId));
-  for (const p of other) p.p2p.partition(side.map((o) => o.p2p.peerId));
-  const crossing = (): boolean =>
-    side.some((p) => p.p2p.peers().some((x) => other.some((o) => o.p2p.peerId === x.id)));
-  await waitFor(
-    "partition",
-    () => !crossing(),
-    (wake) => [...side, ...other].map((p) => p.p2p.on("peer:disconnected", wake)),
-  );
-}
 
 const finalizedEpoch = (p: PosPeer): number => p.node.chain.finalized().epoch ?? 0;
 const headSlot = (p: PosPeer): number => p.engine.fields(p.node.chain.head().header).slot;
