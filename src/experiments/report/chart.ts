@@ -64,9 +64,14 @@ export function chartToVegaLite(c: ChartSpec): vl.TopLevelSpec {
             encoding: { x: { field: "x", type: "quantitative" } },
           },
           {
-            data: { values: c.rules },
+            // One label row per rule (pixels from the top), so labels of close rules do not overlap.
+            data: { values: c.rules.map((r, i) => ({ ...r, labelY: 12 + 14 * i })) },
             mark: { type: "text", align: "left", dx: 4, dy: -4, color: "#444" },
-            encoding: { x: { field: "x", type: "quantitative" }, y: { value: 12 }, text: { field: "label" } },
+            encoding: {
+              x: { field: "x", type: "quantitative" },
+              y: { field: "labelY", type: "quantitative", scale: null },
+              text: { field: "label" },
+            },
           },
         ]
       : []),
