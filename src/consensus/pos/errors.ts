@@ -1,7 +1,8 @@
 /**
- * Errors of the PoS rules for attestations and slashing evidence (gossip and block bodies). Each
- * carries a stable code; whether the sender is to blame travels with it (a vote from a future slot
- * or a duplicate depends on our clock or our state, not on the sender's honesty).
+ * Errors of the PoS rules for attestations and slashing evidence (gossip and block bodies), and the
+ * gossip-only timing refusals. Each carries a stable code; whether the sender is to blame travels
+ * with it (a vote from a future slot or a duplicate depends on our clock or our state, not on the
+ * sender's honesty).
  */
 import { ChainlabError } from "../../core/errors.ts";
 
@@ -24,7 +25,14 @@ export type PosErrorCode =
   | "EVIDENCE_ALREADY_SLASHED"
   | "EVIDENCE_BAD_SIGNATURE"
   | "EVIDENCE_NOT_SLASHABLE"
-  | "EVIDENCE_UNKNOWN_VALIDATOR";
+  | "EVIDENCE_UNKNOWN_VALIDATOR"
+  // Gossip timing: a vote far beyond any clock drift, or older than any honest relay would forward,
+  // is the sender's fault; one merely late, or for a head we have not imported, is not.
+  | "ATTESTATION_FAR_FUTURE"
+  | "ATTESTATION_EXPIRED"
+  | "ATTESTATION_LATE"
+  | "ATTESTATION_UNKNOWN_HEAD"
+  | "POS_NOT_READY";
 
 /** Codes that depend on the receiver's clock or state: gossip IGNORE, no penalty. */
 const BLAMELESS: ReadonlySet<PosErrorCode> = new Set<PosErrorCode>([
@@ -35,6 +43,9 @@ const BLAMELESS: ReadonlySet<PosErrorCode> = new Set<PosErrorCode>([
   "EVIDENCE_DUPLICATE",
   "EVIDENCE_STALE",
   "EVIDENCE_ALREADY_SLASHED",
+  "ATTESTATION_LATE",
+  "ATTESTATION_UNKNOWN_HEAD",
+  "POS_NOT_READY",
 ]);
 
 /** An attestation or a piece of evidence refused by the PoS rules. */

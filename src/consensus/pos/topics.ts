@@ -14,7 +14,6 @@ import type { ChainView, EngineLogger, EngineTopic } from "../engine.ts";
 import type { SlotClock } from "./clock.ts";
 import { PosError } from "./errors.ts";
 import type { PosForkChoiceMessage } from "./fork-choice.ts";
-import { PosMessageError } from "./message-errors.ts";
 import { checkpointRoot } from "./meta.ts";
 import { epochOf } from "./params.ts";
 import { AttestationPool, EvidencePool, HeaderWatch } from "./pool.ts";
@@ -90,8 +89,7 @@ export class PosMessages {
 
   private state(epoch: number): StateOverlay {
     const s = this.d.dutyState(epoch);
-    if (s === undefined)
-      throw new PosMessageError("POS_NOT_READY", "the engine is not attached to a chain yet");
+    if (s === undefined) throw new PosError("POS_NOT_READY", "the engine is not attached to a chain yet");
     return new StateOverlay(s);
   }
 
@@ -112,7 +110,7 @@ export class PosMessages {
     if (slot > latest) {
       // A slot ahead of our clock by more than an epoch is no drift: nobody honest sends it.
       const code = epochOf(slot, p) > epochOf(latest, p) ? "ATTESTATION_FAR_FUTURE" : "ATTESTATION_LATE";
-      throw new PosMessageError(code, `attestation for slot ${slot} ahead of slot ${latest}`, fields);
+      throw new PosError(code, `attestation for slot ${slot} ahead of slot ${latest}`, fields);
     }
     if (target.epoch !== epochOf(slot, p)) {
       throw new PosError(
@@ -122,14 +120,14 @@ export class PosMessages {
       );
     }
     if (target.epoch + EXPIRED_EPOCHS < current) {
-      throw new PosMessageError(
+      throw new PosError(
         "ATTESTATION_EXPIRED",
         `attestation for epoch ${target.epoch} in epoch ${current}`,
         fields,
       );
     }
     if (target.epoch + LATE_EPOCHS < current) {
-      throw new PosMessageError(
+      throw new PosError(
         "ATTESTATION_LATE",
         `attestation for epoch ${target.epoch} in epoch ${current}`,
         fields,
@@ -159,11 +157,7 @@ export class PosMessages {
         assigned = attestationSlot(state, att.validatorIndex, target.epoch, p);
       } catch (err) {
         if (!(err instanceof RangeError)) throw err;
-        throw new PosMessageError(
-          "POS_NOT_READY",
-          `no duties of epoch ${target.epoch} in our head state`,
-          fields,
-        );
+        throw new PosError("POS_NOT_READY", `no duties of epoch ${target.epoch} in our head state`, fields);
       }
       if (assigned !== slot) {
         throw new PosError(
