@@ -7,7 +7,7 @@
  * next proposer, and its validator's votes stop counting in the fork choice.
  */
 import { ChainlabError } from "../../core/errors.ts";
-import { bytesEqual, type Hash, toHex } from "../../core/hash.ts";
+import { bytesEqual, type Hash, sha256, toHex } from "../../core/hash.ts";
 import { StateOverlay, type StateReader } from "../../core/state.ts";
 import { verify } from "../../crypto/ed25519.ts";
 import type { ChainView, EngineLogger, EngineTopic } from "../engine.ts";
@@ -42,9 +42,9 @@ const LATE_EPOCHS = 1;
 /** Epochs behind beyond which no honest node relays a vote (rejected). */
 const EXPIRED_EPOCHS = 2;
 
-/** The message id consensus_status shows for an attestation. */
+/** The message id consensus_status shows for an attestation: the hash of its encoding (as for headers). */
 export function attestationId(a: Attestation): string {
-  return toHex(encodeAttestation(a)).slice(0, 16);
+  return toHex(sha256(encodeAttestation(a)));
 }
 
 /** What the message handler needs from the engine and the node. */
