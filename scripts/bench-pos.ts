@@ -23,6 +23,7 @@ import { parseArgs } from "node:util";
 import type { EngineLogger } from "../src/consensus/engine.ts";
 import { SlotClock } from "../src/consensus/pos/clock.ts";
 import { epochOf } from "../src/consensus/pos/params.ts";
+import { dutiesLookup } from "../src/consensus/pos/shuffle.ts";
 import { ATTESTATIONS_TOPIC, PosMessages } from "../src/consensus/pos/topics.ts";
 import { processBlock } from "../src/consensus/pos/transition.ts";
 import {
@@ -31,6 +32,7 @@ import {
   encodeAttestation,
   randaoSigningRoot,
 } from "../src/consensus/pos/types.ts";
+import { readAllValidators, readPosState } from "../src/consensus/pos/validators.ts";
 import { StateOverlay } from "../src/core/state.ts";
 import { addressBytesOf } from "../src/crypto/address.ts";
 import { sign, verify } from "../src/crypto/ed25519.ts";
@@ -132,11 +134,21 @@ function throughput(validators: number, epochs: number): Throughput {
   const p = sim.params;
   let now = 0;
   const delivered: unknown[] = [];
+  // As the engine does: one shuffle per state epoch, not one registry read and shuffle per vote.
+  let duties: { epoch: number; lookup: (index: number, epoch: number) => number | undefined } | undefined;
+  const attestationSlotOf = (index: number, epoch: number): number | undefined => {
+    const pos = readPosState(sim.state);
+    const at = epochOf(pos.slot, p);
+    if (duties?.epoch !== at)
+      duties = { epoch: at, lookup: dutiesLookup(readAllValidators(sim.state, pos), pos, p) };
+    return duties.lookup(index, epoch);
+  };
   const messages = new PosMessages({
     clock: new SlotClock(p, 0),
     domain: DOMAIN,
     view: () => undefined,
     dutyState: () => sim.state,
+    attestationSlotOf,
     deliver: (m) => delivered.push(m),
     publish: () => {},
     now: () => now,

@@ -118,6 +118,7 @@ export class PosEngine implements ConsensusEngine {
       domain: this.domain,
       view: () => this.view,
       dutyState: (epoch) => this.dutyState(epoch),
+      attestationSlotOf: (index, epoch) => this.attestationSlotOf(index, epoch),
       deliver: (m) => {
         if (this.host !== undefined) void this.host.deliver(m).catch(() => {});
         else this.forkChoice?.onMessage(m);

@@ -17,7 +17,6 @@ import type { PosForkChoiceMessage } from "./fork-choice.ts";
 import { checkpointRoot } from "./meta.ts";
 import { epochOf } from "./params.ts";
 import { AttestationPool, EvidencePool, HeaderWatch } from "./pool.ts";
-import { attestationSlot } from "./shuffle.ts";
 import { verifyAttesterSlashing, verifyProposerSlashing } from "./slashing.ts";
 import {
   ATTESTATION_SIZE,
@@ -54,6 +53,8 @@ export interface MessageDeps {
   view(): ChainView | undefined;
   /** The head state, advanced when it lags, that knows `epoch`'s duties. */
   dutyState(epoch: number): StateReader | undefined;
+  /** The slot validator `index` attests in during `epoch` on our head (undefined: no duty known). */
+  attestationSlotOf(index: number, epoch: number): number | undefined;
   deliver(message: PosForkChoiceMessage): void;
   publish(topic: string, bytes: Uint8Array): void;
   now(): number;
@@ -152,13 +153,9 @@ export class PosMessages {
         fields,
       );
     if (this.onOurChain(att)) {
-      let assigned: number;
-      try {
-        assigned = attestationSlot(state, att.validatorIndex, target.epoch, p);
-      } catch (err) {
-        if (!(err instanceof RangeError)) throw err;
+      const assigned = this.d.attestationSlotOf(att.validatorIndex, target.epoch);
+      if (assigned === undefined)
         throw new PosError("POS_NOT_READY", `no duties of epoch ${target.epoch} in our head state`, fields);
-      }
       if (assigned !== slot) {
         throw new PosError(
           "ATTESTATION_WRONG_SLOT",
