@@ -18,7 +18,12 @@ import { generateKeyPair } from "../crypto/ed25519.ts";
 import { encryptKeystore, writeKeystoreFile } from "../crypto/keystore.ts";
 import { writeGenesisFile } from "../node/genesis-file.ts";
 import { type AccountEntry, type Manifest, type NodeEntry, TestnetError, writeManifest } from "./manifest.ts";
-import { posValidatorParams, type ValidatorKeyFile, writeValidatorKeystores } from "./validator-keys.ts";
+import {
+  type PosParamOverrides,
+  posValidatorParams,
+  type ValidatorKeyFile,
+  writeValidatorKeystores,
+} from "./validator-keys.ts";
 
 /** What `testnet up` generates. */
 export interface GenerateOptions {
@@ -31,6 +36,10 @@ export interface GenerateOptions {
   validators?: number;
   /** PoS: slots per epoch (default 8); the slot time is blockTimeSeconds. */
   epochSlots?: number;
+  /** PoS: the node index of each validator (default: validator j on node j mod nodes). */
+  validatorNodes?: readonly number[];
+  /** PoS: genesis parameters other than the defaults (experiments: slashing off, leak speed). */
+  posParams?: PosParamOverrides;
   accounts: number;
   blockTimeSeconds: number;
   /** Throttled hashes/s of each miner (keeps the CPU free for validation). */
@@ -108,7 +117,11 @@ export function testnetGenesis(
   const blockTimeMs = Math.round(o.blockTimeSeconds * 1000);
   const params =
     o.consensus === "pos"
-      ? posValidatorParams(validators, { slotMs: blockTimeMs, slotsPerEpoch: o.epochSlots ?? 8 })
+      ? posValidatorParams(validators, {
+          slotMs: blockTimeMs,
+          slotsPerEpoch: o.epochSlots ?? 8,
+          ...(o.posParams !== undefined ? { params: o.posParams } : {}),
+        })
       : genesisParams(o.consensus, {
           blockTimeMs,
           expectedHashesPerBlock: totalHashrate * o.blockTimeSeconds,
@@ -150,10 +163,22 @@ export async function generateTestnet(o: GenerateOptions): Promise<Manifest> {
   const validatorCount = pos ? (o.validators ?? 2 * o.nodes) : 0;
   if (pos && (validatorCount < 1 || validatorCount > 1024))
     throw new TestnetError("TESTNET_BAD_OPTIONS", "--validators must be in [1, 1024]");
+  const placement = o.validatorNodes;
+  if (
+    placement !== undefined &&
+    (placement.length !== validatorCount ||
+      placement.some((i) => !Number.isInteger(i) || i < 0 || i >= o.nodes))
+  ) {
+    throw new TestnetError(
+      "TESTNET_BAD_OPTIONS",
+      `validator placement must name a node in [0, ${o.nodes - 1}] for each of the ${validatorCount} validators`,
+    );
+  }
+  const nodeOf = (j: number) => placement?.[j] ?? j % o.nodes;
   const keysDirOf = (i: number) => join(dir, "nodes", `node-${i}`, "validators");
   const validators: ValidatorKeyFile[] = [];
   for (let i = 0; i < o.nodes; i++) {
-    const mine = Array.from({ length: validatorCount }, (_, j) => j).filter((j) => j % o.nodes === i);
+    const mine = Array.from({ length: validatorCount }, (_, j) => j).filter((j) => nodeOf(j) === i);
     if (mine.length > 0) {
       validators.push(
         ...(await writeValidatorKeystores(keysDirOf(i), mine, passphrase, { scryptN: TESTNET_SCRYPT_N })),
@@ -181,10 +206,10 @@ export async function generateTestnet(o: GenerateOptions): Promise<Manifest> {
   for (let i = 0; i < o.nodes; i++) {
     const dataDir = join(dir, "nodes", `node-${i}`);
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
-    const miner = pos ? validators.some((v) => v.index % o.nodes === i) : i < o.miners;
+    const miner = pos ? validators.some((v) => nodeOf(v.index) === i) : i < o.miners;
     const coinbase = miner && !pos ? await newKey(join(dataDir, "coinbase.json")) : undefined;
     // A validator's proposer fees go to its first validator key's address.
-    const beneficiary = validators.find((v) => v.index % o.nodes === i)?.address;
+    const beneficiary = validators.find((v) => nodeOf(v.index) === i)?.address;
     const producer: Producer | undefined = coinbase
       ? { kind: "pow", coinbase, hashrate: o.hashratePerMiner }
       : beneficiary
@@ -199,7 +224,7 @@ export async function generateTestnet(o: GenerateOptions): Promise<Manifest> {
       adminKeyFile: join(dataDir, "admin.key"),
       miner,
       ...(coinbase ? { coinbase } : {}),
-      ...(pos ? { validators: validators.filter((v) => v.index % o.nodes === i).map((v) => v.index) } : {}),
+      ...(pos ? { validators: validators.filter((v) => nodeOf(v.index) === i).map((v) => v.index) } : {}),
     });
   }
   const manifest: Manifest = {

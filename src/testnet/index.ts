@@ -9,3 +9,4 @@ export { type LoadOptions, type LoadReport, runLoad } from "./load.ts";
 export { findNode, type Manifest, type NodeEntry, readManifest, TestnetError } from "./manifest.ts";
 export { isAlive } from "./processes.ts";
 export { type NodeStatus, Testnet, type TestnetOptions } from "./testnet.ts";
+export type { PosParamOverrides } from "./validator-keys.ts";

@@ -5,7 +5,7 @@
  */
 import { access, mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { genesisParams } from "../consensus/registry.ts";
+import { type GenesisParamsOptions, genesisParams } from "../consensus/registry.ts";
 import type { Json } from "../core/genesis.ts";
 import { fromHex } from "../core/hash.ts";
 import { addressBytesOf } from "../crypto/address.ts";
@@ -73,7 +73,15 @@ export interface PosChainOptions {
   slotsPerEpoch: number;
   /** Bonded stake of each validator (default: the chain's minimum stake). */
   stake?: bigint;
+  /** Other PoS parameters than the defaults (e.g. slashing off, a faster leak); validated. */
+  params?: PosParamOverrides;
 }
+
+/** PoS genesis parameters a testnet may set besides its validators, slot time and epoch length. */
+export type PosParamOverrides = Omit<
+  NonNullable<GenesisParamsOptions["pos"]>,
+  "slotsPerEpoch" | "validators"
+>;
 
 const withdrawalOf = (k: ValidatorKeyFile) => {
   const publicKey = fromHex(k.publicKey);
@@ -91,6 +99,7 @@ export function posValidatorParams(keys: ValidatorKeyFile[], o: PosChainOptions)
     genesisParams("pos", {
       blockTimeMs: o.slotMs,
       pos: {
+        ...o.params,
         slotsPerEpoch: o.slotsPerEpoch,
         validators: validators.map((k) => ({ ...withdrawalOf(k), stake })),
       },

@@ -37,6 +37,14 @@ export {
 } from "./miner.ts";
 export { setNodeConfig } from "./node-config.ts";
 export {
+  type CheckpointView,
+  type PosStatusView,
+  readPosStatus,
+  type SlashedView,
+  waitForEpoch,
+  waitForFinalizedEpoch,
+} from "./pos.ts";
+export {
   type PublisherCounts,
   publisherCounts,
   type RaceRelease,

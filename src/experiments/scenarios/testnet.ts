@@ -1,7 +1,8 @@
-/** The PoW testnet the built-in scenarios run on: fixed difficulty, throttled miners. */
+/** The testnets the built-in scenarios run on: PoW with fixed difficulty and throttled miners; PoS with chosen parameters. */
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { generateTestnet, Testnet } from "../../testnet/index.ts";
+import { generateTestnet, type PosParamOverrides, Testnet } from "../../testnet/index.ts";
+import { setNodeConfig } from "../adversary/node-config.ts";
 import type { ParamSpec, ScenarioContext } from "../scenario.ts";
 
 /** Shape of a scenario's testnet. */
@@ -78,4 +79,54 @@ export function powTestnetParams(blockMs: number, quickBlockMs?: number): Record
       description: "run the nodes as child processes instead of in this process",
     },
   };
+}
+
+/** Shape of a PoS scenario's testnet. */
+export interface PosTestnetOptions {
+  nodes: number;
+  /** Validators bonded at genesis (the minimum stake each). */
+  validators: number;
+  /** The node of each validator (default: validator j on node j mod nodes). */
+  validatorNodes?: readonly number[];
+  slotMs: number;
+  epochSlots: number;
+  /** Genesis parameters other than the defaults (slashing off, a faster leak). */
+  posParams?: PosParamOverrides;
+  /** Nodes whose validator clients sign conflicting messages (`[pos] unsafe_equivocate`). */
+  equivocators?: readonly number[];
+  accounts?: number;
+  processes: boolean;
+}
+
+/** Starts a fresh PoS testnet in the scenario's work dir (generated first, so configs can be edited). */
+export async function startPosTestnet(ctx: ScenarioContext, o: PosTestnetOptions): Promise<Testnet> {
+  const dir = join(ctx.workDir, "testnet");
+  await rm(dir, { recursive: true, force: true });
+  const shape = {
+    nodes: o.nodes,
+    miners: 0,
+    accounts: o.accounts ?? 1,
+    blockTimeSeconds: o.slotMs / 1000,
+    hashratePerMiner: 1,
+  };
+  const manifest = await generateTestnet({
+    dir,
+    consensus: "pos",
+    ...shape,
+    validators: o.validators,
+    epochSlots: o.epochSlots,
+    ...(o.validatorNodes !== undefined ? { validatorNodes: o.validatorNodes } : {}),
+    ...(o.posParams !== undefined ? { posParams: o.posParams } : {}),
+  });
+  for (const i of o.equivocators ?? []) {
+    const node = manifest.nodes[i];
+    if (node !== undefined) await setNodeConfig(node, "pos", "unsafe_equivocate", true);
+  }
+  return Testnet.start({
+    dir,
+    fresh: false,
+    ...shape,
+    inProcess: !o.processes,
+    onProgress: (m) => ctx.log(m),
+  });
 }
