@@ -108,6 +108,11 @@ export class PowProducer implements BlockProducer {
   }
 
   stats(): Record<string, unknown> {
-    return { hashrate: Math.round(this.sealer?.hashrate() ?? 0), blocksFound: this.blocksFound };
+    const hashes = this.sealer?.hashes?.();
+    return {
+      hashrate: Math.round(this.sealer?.hashrate() ?? 0),
+      blocksFound: this.blocksFound,
+      ...(hashes !== undefined ? { hashes } : {}),
+    };
   }
 }

@@ -6,5 +6,7 @@ export interface Sealer {
   seal(header: Uint8Array, target: bigint, signal: AbortSignal): Promise<Uint8Array | null>;
   /** Hashes per second over the recent past. */
   hashrate(): number;
+  /** Hashes computed since the sealer was created (experiments read it through consensus_status). */
+  hashes?(): number;
   close(): Promise<void>;
 }

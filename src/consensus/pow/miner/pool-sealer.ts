@@ -11,6 +11,7 @@ export function createPoolSealer(options: MinerPoolOptions = {}): Sealer {
       return result ? result.header : null;
     },
     hashrate: () => pool.hashrate(),
+    hashes: () => pool.hashes(),
     close: () => pool.stop(),
   };
 }
