@@ -6,6 +6,7 @@ import { Command } from "commander";
 import { registerApiKey } from "./commands/apikey.ts";
 import { registerAttack } from "./commands/attack.ts";
 import { registerChain } from "./commands/chain.ts";
+import { registerCompare } from "./commands/compare.ts";
 import { registerDashboard } from "./commands/dashboard.ts";
 import { registerDev } from "./commands/dev.ts";
 import { registerGenesis } from "./commands/genesis.ts";
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerDashboard(program);
   registerDev(program);
   registerAttack(program);
+  registerCompare(program);
   registerValidator(program);
   for (const c of program.commands) c.exitOverride();
   return program;
