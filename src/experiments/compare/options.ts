@@ -28,6 +28,7 @@ export const COMPARE_LIMITS = {
   "block-ms": [200, 60_000],
   hashrate: [1000, 100_000_000],
   "epoch-slots": [2, 64],
+  accounts: [1, 1000],
   seed: [0, 2 ** 32 - 1],
 } as const satisfies Record<string, readonly [number, number]>;
 
@@ -78,7 +79,7 @@ export function resolveCompareOptions(given: Partial<CompareOptions>): CompareOp
     blockMs: check("block-ms", given.blockMs ?? base.blockMs),
     hashrate: check("hashrate", given.hashrate ?? base.hashrate),
     epochSlots: check("epoch-slots", given.epochSlots ?? base.epochSlots),
-    accounts: given.accounts ?? base.accounts,
+    accounts: check("accounts", given.accounts ?? base.accounts),
     seed: check("seed", given.seed ?? Date.now() % 2 ** 31),
     quick,
   };

@@ -9,6 +9,13 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../../../src/cli/main.ts";
 import { type CompareReport, runCompare } from "../../../src/experiments/compare/index.ts";
+import {
+  confirmationsFor,
+  sampleStats,
+  slashedAtOneThird,
+} from "../../../src/experiments/compare/measures.ts";
+import { readPromValue } from "../../../src/experiments/compare/probes.ts";
+import { coins } from "../../../src/experiments/compare/rows.ts";
 
 const COIN = 100_000_000n;
 let out: string;
@@ -103,6 +110,9 @@ describe("compare --quick", () => {
     expect(BigInt(a.slashedAtOneThird)).toBeGreaterThan(0n);
     expect(BigInt(a.slashedAtOneThird) * 3n).toBeLessThanOrEqual(stake);
     expect(pow.attack.kind === "pow" && pow.attack.hashrate).toBeGreaterThan(0);
+    // The hash counters count what the difficulty asks for, not some other unit (loose: ~10 blocks).
+    expect(pow.hashesPerBlock).toBeGreaterThan(pow.expectedHashesPerBlock! / 10);
+    expect(pow.hashesPerBlock).toBeLessThan(pow.expectedHashesPerBlock! * 10);
     expect(pow.doubleSpend.exact).toBeGreaterThan(0);
     expect(pow.doubleSpend.exact).toBeLessThan(1);
     expect(pos.doubleSpend.afterFinality).toBe(0);
@@ -130,5 +140,52 @@ describe("compare --quick", () => {
       code: "EXPERIMENT_BAD_PARAM",
     });
     await expect(readFile(join(out, "never", "report.json"))).rejects.toThrow();
+  });
+});
+
+describe("compare's pure parts", () => {
+  it("slashes a third of the stake by the node's rules: initial 1/128 plus the correlation penalty", () => {
+    const inc = COIN;
+    const p = { minSlashingPenaltyQuotient: 128, proportionalSlashingMultiplier: 1, effectiveIncrement: inc };
+    // 8 validators of 32 coins: 3 hold >= 1/3 (96 of 256); each loses 0.25 + floor(32 * 96 / 256) = 12.25.
+    const eight = Array.from({ length: 8 }, () => 32n * COIN);
+    expect(slashedAtOneThird(eight, p)).toEqual({
+      offenders: 3,
+      offenderStake: 96n * COIN,
+      slashed: 3675n * (COIN / 100n),
+    });
+    // Multiplier 3 (Ethereum since Bellatrix): 3 * 96 > 256 is capped at the total, so all of it goes.
+    expect(slashedAtOneThird(eight, { ...p, proportionalSlashingMultiplier: 3 }).slashed).toBe(96n * COIN);
+    // The largest stakes first: one whale of 100 of 200 is enough alone.
+    expect(slashedAtOneThird([100n * COIN, 50n * COIN, 50n * COIN], p).offenders).toBe(1);
+  });
+
+  it("reproduces the whitepaper's confirmations for P < 0.1%", () => {
+    // Nakamoto §11: q = 0.10 z = 5, 0.15 z = 8, 0.20 z = 11, 0.25 z = 15, 0.30 z = 24, 0.35 z = 41, 0.40 z = 89, 0.45 z = 340.
+    expect([0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45].map((q) => confirmationsFor(q))).toEqual([
+      5, 8, 11, 15, 24, 41, 89, 340,
+    ]);
+  });
+
+  it("summarizes samples, reads Prometheus text and prints coins exactly", () => {
+    const s = sampleStats([1, 2, 3, 4]);
+    expect(s.mean).toBe(2.5);
+    expect(s.sd).toBeCloseTo(Math.sqrt(5 / 3), 12);
+    expect(s.p50).toBe(2);
+    expect(s.p95).toBe(4);
+    expect(sampleStats([5, 5, 5]).cv).toBe(0);
+    const text = [
+      "# HELP chainlab_process_cpu_seconds_total Total user and system CPU time spent in seconds.",
+      "# TYPE chainlab_process_cpu_seconds_total counter",
+      "chainlab_process_cpu_seconds_total_extra 9",
+      "chainlab_process_cpu_seconds_total 12.5",
+      'chainlab_reorgs_total{x="1"} 3',
+    ].join("\n");
+    expect(readPromValue(text, "chainlab_process_cpu_seconds_total")).toBe(12.5);
+    expect(readPromValue(text, "chainlab_reorgs_total")).toBe(3);
+    expect(readPromValue(text, "chainlab_missing")).toBeUndefined();
+    expect(coins(5_000_000_000_000n)).toBe("50,000");
+    expect(coins("1199")).toBe("0.00001199");
+    expect(coins(-150_000_000n)).toBe("-1.5");
   });
 });
