@@ -38,9 +38,13 @@ export function createCompareProgress(stream: ProgressStream, plainEveryMs = 500
   let firstAt = 0;
   let firstDone = 0;
   let lastAt = 0;
+  let lastDone = -1;
   return {
     start(n) {
       total = n;
+      firstAt = 0;
+      lastAt = 0;
+      lastDone = -1;
     },
     tick(done, label) {
       const now = Date.now();
@@ -48,8 +52,10 @@ export function createCompareProgress(stream: ProgressStream, plainEveryMs = 500
         firstAt = now;
         firstDone = done;
       }
-      if (done < total && now - lastAt < plainEveryMs) return;
+      const first = done === total && lastDone < total;
+      if (!first && now - lastAt < plainEveryMs) return;
       lastAt = now;
+      lastDone = done;
       const rate = (done - firstDone) / Math.max(1, now - firstAt);
       const eta = rate > 0 ? seconds((total - done) / rate) : "-";
       stream.write(`blocks ${done}/${total}, ETA ${eta}: ${label}\n`);
