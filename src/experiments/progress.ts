@@ -27,12 +27,25 @@ function duration(ms: number): string {
   return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
 }
 
-/** A progress sink on `stream`. */
-export function createProgress(stream: ProgressStream, plainEveryMs = 5000): ProgressSink {
+/** Options of createProgress. */
+export interface ProgressOptions {
+  /** What the count counts, plural ("trials", "blocks"). */
+  unit?: string;
+  /** Plain output: at most one line this often (ms), and the last. */
+  plainEveryMs?: number;
+}
+
+/**
+ * A progress sink on `stream`. The ETA comes from the rate since the first tick, so a count that
+ * starts late (blocks measured after a testnet's start-up) is not diluted by the wait before it.
+ */
+export function createProgress(stream: ProgressStream, o: ProgressOptions = {}): ProgressSink {
+  const unit = o.unit ?? "trials";
+  const plainEveryMs = o.plainEveryMs ?? 5000;
   if (stream.isTTY) {
     const bar = new cliProgress.SingleBar(
       {
-        format: "trials {bar} {value}/{total} {percentage}% | ETA {eta_formatted} | {label}",
+        format: `${unit} {bar} {value}/{total} {percentage}% | ETA {eta_formatted} | {label}`,
         stream: stream as NodeJS.WritableStream,
         hideCursor: true,
         etaBuffer: 50,
@@ -60,21 +73,32 @@ export function createProgress(stream: ProgressStream, plainEveryMs = 5000): Pro
   }
   let total = 0;
   let started = 0;
+  let firstAt = 0;
+  let firstDone = 0;
   let lastAt = 0;
+  let lastDone = -1;
   return {
     start(n) {
       total = n;
       started = Date.now();
+      firstAt = 0;
       lastAt = 0;
+      lastDone = -1;
     },
     tick(done, label) {
       const now = Date.now();
-      if (done < total && now - lastAt < plainEveryMs) return;
+      if (firstAt === 0 || done < firstDone) {
+        firstAt = now;
+        firstDone = done;
+      }
+      const finished = done >= total && lastDone < total;
+      if (!finished && now - lastAt < plainEveryMs) return;
       lastAt = now;
-      const elapsed = now - started;
-      const eta = done > 0 ? (elapsed / done) * (total - done) : Number.NaN;
+      lastDone = done;
+      const rate = (done - firstDone) / Math.max(1, now - firstAt);
+      const eta = done >= total ? "0 s" : rate > 0 ? duration((total - done) / rate) : "-";
       stream.write(
-        `trial ${done}/${total} (${Math.floor((100 * done) / Math.max(1, total))}%) elapsed ${duration(elapsed)}, ETA ${Number.isNaN(eta) ? "-" : duration(eta)}: ${label}\n`,
+        `${unit} ${done}/${total} (${Math.floor((100 * done) / Math.max(1, total))}%) elapsed ${duration(now - started)}, ETA ${eta}: ${label}\n`,
       );
     },
     message(text) {

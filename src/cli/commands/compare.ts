@@ -1,11 +1,7 @@
 /** `chainlab compare`: PoW against PoS under the same load; thin over experiments/compare. */
 import type { Command } from "commander";
-import {
-  COMPARE_LIMITS,
-  type CompareReport,
-  createCompareProgress,
-  runCompare,
-} from "../../experiments/compare/index.ts";
+import { COMPARE_LIMITS, type CompareReport, runCompare } from "../../experiments/compare/index.ts";
+import { createProgress } from "../../experiments/index.ts";
 import { printJson } from "../output.ts";
 import { parseInteger } from "../parse.ts";
 
@@ -77,7 +73,7 @@ export function registerCompare(program: Command): void {
           ...(seed !== undefined ? { seed } : {}),
           quick: f.quick === true,
           keepWork: f.keepWork === true,
-          progress: createCompareProgress(process.stderr),
+          progress: createProgress(process.stderr, { unit: "blocks" }),
           signal: controller.signal,
         });
         if (f.json) printJson(report);

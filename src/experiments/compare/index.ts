@@ -6,7 +6,6 @@
  */
 export type { SideMeasures } from "./measures.ts";
 export { COMPARE_DEFAULTS, COMPARE_LIMITS, COMPARE_QUICK, type CompareOptions } from "./options.ts";
-export { createCompareProgress } from "./progress.ts";
 export type { CompareReport, WrittenCompare } from "./report.ts";
 export type { Basis, Cell, Row } from "./rows.ts";
 export { type CompareRunOptions, runCompare } from "./run.ts";
