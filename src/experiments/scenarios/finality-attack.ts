@@ -19,7 +19,7 @@ import {
   votesAbove,
   watchSides,
 } from "../adversary/pos-fork.ts";
-import { defineScenario, type PointSpec, type TrialOutcome } from "../scenario.ts";
+import { defineScenario, type ParamSpec, type PointSpec, type TrialOutcome } from "../scenario.ts";
 import { wilsonInterval } from "../stats/index.ts";
 import { processesParam } from "./options.ts";
 import { startPosTestnet } from "./testnet.ts";
@@ -36,6 +36,28 @@ export function attackSplit(n: number, s: number): { k: number; hA: number; hB: 
 export function conflictingFinalityPossible(n: number, s: number): boolean {
   const { k, hA, hB } = attackSplit(n, s);
   return 3 * (k + hA) >= 2 * n && 3 * (k + hB) >= 2 * n;
+}
+
+/** The slot and epoch options of the PoS scenarios (500 ms slots, 300 in --quick; 4-slot epochs). */
+export function posClockParams(): Record<string, ParamSpec> {
+  return {
+    "slot-ms": {
+      type: "integer",
+      default: 500,
+      quick: 300,
+      min: 100,
+      max: 10_000,
+      description: "slot length (ms)",
+    },
+    "epoch-slots": {
+      type: "integer",
+      default: 4,
+      quick: 4,
+      min: 2,
+      max: 32,
+      description: "slots per epoch",
+    },
+  };
 }
 
 const SIDE_A = [0, 1];
@@ -62,22 +84,7 @@ export default defineScenario({
       max: 200,
       description: "validators bonded at genesis, equal stakes (the attacker holds round(s × validators))",
     },
-    "slot-ms": {
-      type: "integer",
-      default: 500,
-      quick: 300,
-      min: 100,
-      max: 10_000,
-      description: "slot length (ms)",
-    },
-    "epoch-slots": {
-      type: "integer",
-      default: 4,
-      quick: 4,
-      min: 2,
-      max: 32,
-      description: "slots per epoch",
-    },
+    ...posClockParams(),
     "partition-epochs": {
       type: "integer",
       default: 10,

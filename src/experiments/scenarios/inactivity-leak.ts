@@ -23,6 +23,7 @@ import {
   watchSides,
 } from "../adversary/pos-fork.ts";
 import { defineScenario, type PointSpec, type TrialOutcome } from "../scenario.ts";
+import { posClockParams } from "./finality-attack.ts";
 import { processesParam } from "./options.ts";
 import { startPosTestnet } from "./testnet.ts";
 
@@ -73,22 +74,7 @@ export default defineScenario({
       max: 200,
       description: "validators bonded at genesis, equal stakes (side A holds round(p × validators))",
     },
-    "slot-ms": {
-      type: "integer",
-      default: 500,
-      quick: 300,
-      min: 100,
-      max: 10_000,
-      description: "slot length (ms)",
-    },
-    "epoch-slots": {
-      type: "integer",
-      default: 4,
-      quick: 4,
-      min: 2,
-      max: 32,
-      description: "slots per epoch",
-    },
+    ...posClockParams(),
     "penalty-quotient": {
       type: "integer",
       default: 16,
