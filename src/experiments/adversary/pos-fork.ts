@@ -234,7 +234,7 @@ export interface LeakExpectation {
   epochsToTwoThirds: number | undefined;
   /** The clock epoch in which the side's finalized checkpoint moves, at the earliest (thresholdEpoch + 2). */
   finalizedByEpoch: number | undefined;
-  /** Stake the absent validators lost on this chain by finalizedByEpoch (base units). */
+  /** Stake the absent validators lost on this chain by finalizedByEpoch, or by untilEpoch if later (base units). */
   absentLoss: bigint;
 }
 
@@ -260,7 +260,8 @@ interface ModelValidator {
  * for validators `present` on the side and the rest absent, from `splitEpoch` with the last
  * finalized epoch `finalizedEpoch`, until the present stake reaches 2/3 of the active stake
  * (3 × present >= 2 × total, as weigh_justification_and_finalization), and two epochs more (the
- * leak lasts until the finalized checkpoint moves). Every present validator is
+ * leak lasts until the finalized checkpoint moves), or on to `untilEpoch` (the scores then recover at
+ * inactivityScoreRecoveryRate and the penalties fade). Every present validator is
  * taken to vote its target each epoch, and genesis validators active from epoch 0.
  */
 export function expectLeak(
@@ -268,6 +269,7 @@ export function expectLeak(
   present: readonly boolean[],
   splitEpoch: number,
   finalizedEpoch: number,
+  untilEpoch?: number,
   maxEpochs = 10_000,
 ): LeakExpectation {
   const far = Number.MAX_SAFE_INTEGER;
@@ -297,8 +299,12 @@ export function expectLeak(
     }
     if (total < params.effectiveIncrement) total = params.effectiveIncrement;
     if (threshold === undefined && voted * 3n >= total * 2n) threshold = epoch;
-    // The leak goes on until the finalized checkpoint moves, two epochs after the threshold.
+    // The leak goes on until the finalized checkpoint moves, two epochs after the threshold;
+    // then the scores only recover, and the absent still lose a little until `untilEpoch`.
     if (threshold !== undefined && epoch >= threshold + 2) {
+      finalizedEpoch = Math.max(finalizedEpoch, threshold);
+    }
+    if (threshold !== undefined && epoch >= Math.max(threshold + 2, untilEpoch ?? 0)) {
       return {
         thresholdEpoch: threshold,
         epochsToTwoThirds: threshold - splitEpoch,

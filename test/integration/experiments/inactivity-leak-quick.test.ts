@@ -18,10 +18,13 @@ it("inactivity-leak --quick: both sides finalize again near the predicted epoch;
     for (const side of ["A", "B"]) {
       const measured = d[`epochsToFinality${side}`];
       const expected = d[`expectedEpochs${side}`];
-      // Both are reported; the leak ended the stall on each side within two epochs of the formula.
+      // Both are reported. The formula's epoch is the earliest (every vote included at once); the
+      // leak ended the stall on each side at most three epochs after it (votes of a side with few
+      // proposers land late), and not before the epoch it predicts, give or take one.
       expect(expected).toBeTypeOf("number");
       expect(measured).toBeTypeOf("number");
-      expect(Math.abs(measured - expected)).toBeLessThanOrEqual(2);
+      expect(measured).toBeGreaterThanOrEqual(expected - 1);
+      expect(measured).toBeLessThanOrEqual(expected + 3);
       // The absent side lost stake on this side's chain, close to the formula's amount.
       const lost = BigInt(d[`lostOn${side}`]);
       const want = BigInt(d[`expectedLostOn${side}`]);
