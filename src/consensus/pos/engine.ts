@@ -19,6 +19,7 @@ import {
   type BlockProducer,
   type ChainStatus,
   type ChainView,
+  type Checkpoint,
   type ConsensusEngine,
   ConsensusError,
   decodeEngineFields,
@@ -409,8 +410,11 @@ export class PosEngine implements ConsensusEngine {
   createForkChoice(view: ChainView, restore: ForkChoiceRestore): ForkChoice {
     this.view = view;
     // Votes some epochs below finality stay for surround checks; the history is bounded anyway.
-    this.forkChoice = new PosForkChoice(view, restore, (epoch) =>
-      this.messages.attestations.prune(epoch - HISTORY_PER_VALIDATOR),
+    this.forkChoice = new HeadFinalityForkChoice(
+      view,
+      restore,
+      (epoch) => this.messages.attestations.prune(epoch - HISTORY_PER_VALIDATOR),
+      (conflict) => this.onFinalityConflict(conflict),
     );
     return this.forkChoice;
   }
@@ -447,7 +451,44 @@ export class PosEngine implements ConsensusEngine {
   }
 
   status(view: ChainView, forkChoice: ForkChoice): Record<string, unknown> {
-    return describePosStatus(this, view, forkChoice, this.producer);
+    const c = this.finalityConflict;
+    const cp = (x: Checkpoint) => ({ epoch: x.epoch ?? 0, height: x.height, root: toHex(x.hash) });
+    return {
+      ...describePosStatus(this, view, forkChoice, this.producer),
+      finalityConflict:
+        c === undefined ? null : { store: cp(c.store), headChain: cp(c.headChain), sinceMs: c.sinceMs },
+    };
+  }
+
+  /** The last time the fork choice's store finalized a checkpoint the head does not descend from. */
+  finalityConflict: (FinalityConflict & { sinceMs: number }) | undefined;
+
+  private onFinalityConflict(c: FinalityConflict | undefined): void {
+    if (c === undefined) {
+      if (this.finalityConflict !== undefined)
+        this.log.info({}, "head descends from the store's finalized checkpoint again");
+      this.finalityConflict = undefined;
+      return;
+    }
+    const known = this.finalityConflict;
+    if (
+      known !== undefined &&
+      bytesEqual(known.store.hash, c.store.hash) &&
+      bytesEqual(known.headChain.hash, c.headChain.hash)
+    )
+      return;
+    this.finalityConflict = { ...c, sinceMs: this.now() };
+    this.log.warn(
+      {
+        storeFinalized: { epoch: c.store.epoch, height: c.store.height, root: toHex(c.store.hash) },
+        headFinalized: {
+          epoch: c.headChain.epoch,
+          height: c.headChain.height,
+          root: toHex(c.headChain.hash),
+        },
+      },
+      "a block of another branch finalized a checkpoint the head does not descend from; following the head's finalized chain",
+    );
   }
 
   rpcMethods(): EngineRpcMethod[] {
@@ -562,6 +603,52 @@ function withHeight(view: ChainView, parent: BlockMeta, c: PosCheckpoint): MetaC
     );
   }
   return { epoch: c.epoch, root: c.root, height: m.header.height };
+}
+
+/** The store's finalized checkpoint and the head chain's one, when the head does not descend from the first. */
+export interface FinalityConflict {
+  store: Checkpoint;
+  headChain: Checkpoint;
+}
+
+/**
+ * The fork choice as the chain sees it: the store's finalized checkpoint only once the head
+ * descends from it, the head chain's own until then. A block of another branch (the other side
+ * of a healed partition, which finalized while this side had not yet) may carry a later finalized
+ * checkpoint than the head's chain. Reported at once, the chain took the reorg to it for one past
+ * finality, kept the head, and then pruned every block not descending from that checkpoint: the
+ * head's own ancestors, so the duty computation found no ancestor at a slot (rootAtSlot) and
+ * the node stopped proposing. Reported after the head has moved, the reorg happens first and the
+ * prune then drops the abandoned branch only.
+ */
+class HeadFinalityForkChoice extends PosForkChoice {
+  private readonly chainView: ChainView;
+  private readonly onConflict: (c: FinalityConflict | undefined) => void;
+
+  constructor(
+    view: ChainView,
+    restore: ForkChoiceRestore,
+    onPrune: (finalizedEpoch: number) => void,
+    onConflict: (c: FinalityConflict | undefined) => void,
+  ) {
+    super(view, restore, onPrune);
+    this.chainView = view;
+    this.onConflict = onConflict;
+  }
+
+  override finalized(): Checkpoint {
+    const store = super.finalized();
+    const head = this.chainView.head();
+    const at = this.chainView.ancestorAt(head, store.height);
+    if (at !== undefined && bytesEqual(at.hash, store.hash)) {
+      this.onConflict(undefined);
+      return store;
+    }
+    const own = metaOf(head).finalized;
+    const headChain: Checkpoint = { epoch: own.epoch, height: own.height, hash: own.root };
+    this.onConflict({ store, headChain });
+    return headChain;
+  }
 }
 
 const silentLogger: EngineLogger = { debug() {}, info() {}, warn() {}, error() {} };

@@ -3,6 +3,8 @@ import { ExperimentError } from "../errors.ts";
 import type { Scenario } from "../scenario.ts";
 import apiReplay from "./api-replay.ts";
 import doubleSpend from "./double-spend.ts";
+import finalityAttack from "./finality-attack.ts";
+import inactivityLeak from "./inactivity-leak.ts";
 import invalidFlood from "./invalid-flood.ts";
 import majority from "./majority.ts";
 import partition from "./partition.ts";
@@ -18,6 +20,8 @@ export const builtinScenarios: readonly Scenario[] = [
   apiReplay,
   partition,
   invalidFlood,
+  finalityAttack,
+  inactivityLeak,
 ];
 
 /** A built-in scenario by name; EXPERIMENT_UNKNOWN_SCENARIO otherwise. */

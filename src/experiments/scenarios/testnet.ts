@@ -1,8 +1,10 @@
 /** The testnets the built-in scenarios run on: PoW with fixed difficulty and throttled miners; PoS with chosen parameters. */
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { generateTestnet, type PosParamOverrides, Testnet } from "../../testnet/index.ts";
+import { validatorKeyFile } from "../../testnet/validator-keys.ts";
 import { setNodeConfig } from "../adversary/node-config.ts";
+import { ExperimentError } from "../errors.ts";
 import type { ParamSpec, ScenarioContext } from "../scenario.ts";
 
 /** Shape of a scenario's testnet. */
@@ -94,6 +96,12 @@ export interface PosTestnetOptions {
   posParams?: PosParamOverrides;
   /** Nodes whose validator clients sign conflicting messages (`[pos] unsafe_equivocate`). */
   equivocators?: readonly number[];
+  /**
+   * Validator -> extra nodes that also load its key (each with its own slashing-protection DB, so
+   * on two sides of a partition the copies sign conflicting votes). Each extra node must hold a
+   * validator of its own (it needs a validator client).
+   */
+  alsoOn?: Readonly<Record<number, readonly number[]>>;
   accounts?: number;
   processes: boolean;
 }
@@ -121,6 +129,21 @@ export async function startPosTestnet(ctx: ScenarioContext, o: PosTestnetOptions
   for (const i of o.equivocators ?? []) {
     const node = manifest.nodes[i];
     if (node !== undefined) await setNodeConfig(node, "pos", "unsafe_equivocate", true);
+  }
+  for (const [j, extra] of Object.entries(o.alsoOn ?? {})) {
+    const validator = Number(j);
+    const home = manifest.nodes.find((n) => n.validators?.includes(validator));
+    for (const i of extra) {
+      const node = manifest.nodes[i];
+      if (home === undefined || node === undefined || (node.validators ?? []).length === 0) {
+        throw new ExperimentError(
+          "EXPERIMENT_BAD_PARAM",
+          `validator ${validator} cannot also go on node ${i} (it needs a validator of its own there)`,
+        );
+      }
+      const file = validatorKeyFile(join(home.dataDir, "validators"), validator);
+      await copyFile(file, validatorKeyFile(join(node.dataDir, "validators"), validator));
+    }
   }
   return Testnet.start({
     dir,
