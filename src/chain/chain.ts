@@ -521,7 +521,9 @@ export class Chain {
     const previous = this.tree.head();
     let moved = false;
     if (!bytesEqual(target.hash, previous.hash)) {
-      const fin = this.forkChoice.finalized();
+      // The finality this node has acted on (pruned to), not a later checkpoint the target's branch
+      // may bring with it: a reorg onto a branch that finalized while this one had not is allowed.
+      const fin = this.lastFinalized;
       const fork = this.tree.forkPoint(previous, target);
       if (fork.header.height < fin.height && previous.header.height >= fin.height) {
         this.log.error(
@@ -570,6 +572,16 @@ export class Chain {
   private async pruneIfFinalized(): Promise<void> {
     const fin = this.forkChoice.finalized();
     if (bytesEqual(fin.hash, this.lastFinalized.hash)) return;
+    const head = this.tree.head();
+    const onHeadChain = this.tree.ancestorAt(head, fin.height);
+    if (onHeadChain === undefined || !bytesEqual(onHeadChain.hash, fin.hash)) {
+      // Pruning to it would delete the head's own ancestors; wait until the head descends from it.
+      this.log.warn(
+        { finalizedHeight: fin.height, headHeight: head.header.height },
+        "finalized checkpoint is not on the head's chain; not pruning",
+      );
+      return;
+    }
     this.lastFinalized = fin;
     const keep = new Set(this.tree.descendants(fin.hash).map((m) => toHex(m.hash)));
     for (let cur = this.tree.getMeta(fin.hash); cur !== undefined && cur.header.height > 0; ) {
