@@ -3,6 +3,7 @@ import { ExperimentError } from "../errors.ts";
 import type { Scenario } from "../scenario.ts";
 import apiReplay from "./api-replay.ts";
 import doubleSpend from "./double-spend.ts";
+import equivocation from "./equivocation.ts";
 import invalidFlood from "./invalid-flood.ts";
 import majority from "./majority.ts";
 import partition from "./partition.ts";
@@ -18,6 +19,7 @@ export const builtinScenarios: readonly Scenario[] = [
   apiReplay,
   partition,
   invalidFlood,
+  equivocation,
 ];
 
 /** A built-in scenario by name; EXPERIMENT_UNKNOWN_SCENARIO otherwise. */
