@@ -10,12 +10,22 @@ import { copyFile, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parse } from "smol-toml";
-import { decodePosBody, type PosBody, type PosParams, parsePosParams } from "../../consensus/pos/audit.ts";
+import {
+  type Attestation,
+  type AttesterSlashing,
+  decodePosBody,
+  encodeAttestationData,
+  encodeEvidence,
+  isSlashableAttestationData,
+  type PosBody,
+  type PosParams,
+  parsePosParams,
+} from "../../consensus/pos/audit.ts";
 import { type Block, decodeBlock, headerHash } from "../../core/block.ts";
 import type { Json } from "../../core/genesis.ts";
 import { hashFromHex, toHex } from "../../core/hash.ts";
 import { encodeAddress } from "../../crypto/address.ts";
-import { chainNames } from "../../p2p/index.ts";
+import { chainNames, networkId } from "../../p2p/index.ts";
 import { encodeRangeRequest } from "../../p2p/messages.ts";
 import type { RpcClient } from "../../rpc/index.ts";
 import {
@@ -211,6 +221,8 @@ export async function readEvidence(c: RpcClient): Promise<{ evidence: EvidenceSe
 /** One validator's record as pos_validator reports it. */
 export interface ValidatorView {
   index: number;
+  /** The address a withdrawal pays. */
+  withdrawal: string;
   stake: bigint;
   effective: bigint;
   exitEpoch: number | null;
@@ -221,6 +233,7 @@ export interface ValidatorView {
 /** Validator `index` in the head state of the node behind `c`. */
 export async function readValidator(c: RpcClient, index: number): Promise<ValidatorView> {
   const v = await c.call<{
+    withdrawal: string;
     stake: string;
     effective: string;
     exitEpoch: number | null;
@@ -228,6 +241,16 @@ export async function readValidator(c: RpcClient, index: number): Promise<Valida
     slashed: boolean;
   }>("pos_validator", { index });
   return { ...v, index, stake: BigInt(v.stake), effective: BigInt(v.effective) };
+}
+
+/**
+ * What validator `index` owns on the node behind `c`: its stake plus the balance of its withdrawal
+ * address (a withdrawn stake moves there; it is not lost).
+ */
+export async function readHoldings(c: RpcClient, index: number): Promise<bigint> {
+  const v = await readValidator(c, index);
+  const a = await c.call<{ balance: string }>("account_get", { address: v.withdrawal });
+  return v.stake + BigInt(a.balance);
 }
 
 // ---- raw blocks ----
@@ -278,6 +301,69 @@ export async function fetchPosBlocks(
     await peer.stop();
   }
   return out;
+}
+
+/** The distinct votes carried by `blocks` (one per validator and vote data). */
+export function distinctVotes(blocks: readonly RawPosBlock[]): Attestation[] {
+  const seen = new Map<string, Attestation>();
+  for (const b of blocks)
+    for (const a of b.body.attestations)
+      seen.set(`${a.validatorIndex}:${toHex(encodeAttestationData(a.data))}`, a);
+  return [...seen.values()];
+}
+
+/**
+ * What a slasher finds in `votes`: per validator, the first two it signed that the slashing rules
+ * condemn (a double or surround vote), checked with the node's own predicate.
+ */
+export function findSlashableVotes(votes: readonly Attestation[]): AttesterSlashing[] {
+  const byValidator = new Map<number, Attestation[]>();
+  for (const a of votes) byValidator.set(a.validatorIndex, [...(byValidator.get(a.validatorIndex) ?? []), a]);
+  const out: AttesterSlashing[] = [];
+  for (const [, list] of [...byValidator].sort((x, y) => x[0] - y[0])) {
+    const pair = list
+      .flatMap((a, i) => list.slice(i + 1).map((b) => ({ a, b })))
+      .find((p) => isSlashableAttestationData(p.a.data, p.b.data));
+    if (pair !== undefined) out.push(pair);
+  }
+  return out;
+}
+
+/**
+ * Publishes attester slashings on the chain's evidence topic through a raw peer connected to node
+ * `n` (which validates, pools and relays them like evidence from any peer), again each second until
+ * `delivered` says the nodes hold them (at most `timeoutMs`); returns whether they did.
+ */
+export async function publishEvidence(
+  c: ChainParams,
+  n: NodeEntry,
+  slashings: readonly AttesterSlashing[],
+  delivered: () => Promise<boolean>,
+  timeoutMs = 10_000,
+): Promise<boolean> {
+  if (slashings.length === 0) return true;
+  if (n.multiaddr === undefined || n.peerId === undefined)
+    throw new ExperimentError("EXPERIMENT_FAILED", `${n.name} has no p2p address`);
+  const topic = `/chainlab/${networkId(hashFromHex(c.genesisHash))}/evidence/1`;
+  const peer = await startHostile(chainNames(hashFromHex(c.genesisHash)));
+  try {
+    await peer.dial(n.multiaddr);
+    await peer.subscribed(n.peerId, topic);
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      for (const slashing of slashings) {
+        // A repeat of bytes already sent is refused as a duplicate by gossipsub: nothing to resend.
+        await peer.publish(topic, encodeEvidence({ kind: "attester", slashing })).catch(() => 0);
+      }
+      for (let i = 0; i < 10; i++) {
+        if (await delivered()) return true;
+        await sleep(100);
+      }
+    }
+    return false;
+  } finally {
+    await peer.stop();
+  }
 }
 
 // ---- balances and stakes per head ----

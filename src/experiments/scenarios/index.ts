@@ -6,6 +6,7 @@ import doubleSpend from "./double-spend.ts";
 import equivocation from "./equivocation.ts";
 import invalidFlood from "./invalid-flood.ts";
 import majority from "./majority.ts";
+import nothingAtStake from "./nothing-at-stake.ts";
 import partition from "./partition.ts";
 import selfishMining from "./selfish-mining.ts";
 import txReplay from "./tx-replay.ts";
@@ -20,6 +21,7 @@ export const builtinScenarios: readonly Scenario[] = [
   partition,
   invalidFlood,
   equivocation,
+  nothingAtStake,
 ];
 
 /** A built-in scenario by name; EXPERIMENT_UNKNOWN_SCENARIO otherwise. */
