@@ -36,7 +36,7 @@ import {
   Testnet,
 } from "../../testnet/index.ts";
 import { ExperimentError } from "../errors.ts";
-import type { ScenarioContext } from "../scenario.ts";
+import type { ParamSpec, ScenarioContext } from "../scenario.ts";
 import { setNodeConfig } from "./node-config.ts";
 import { startHostile } from "./raw-peer.ts";
 
@@ -55,6 +55,22 @@ export interface PosPlan {
   /** Nodes whose validator client does not start with the node (miner_start starts it). */
   heldBack?: readonly number[];
   processes: boolean;
+}
+
+/** The `validators`, `slot-ms` and `epoch-slots` options of the PoS scenarios (short slots and epochs in --quick). */
+export function posShapeParams(validatorsDescription: string): Record<string, ParamSpec> {
+  return {
+    validators: { type: "integer", default: 8, min: 3, max: 256, description: validatorsDescription },
+    "slot-ms": {
+      type: "integer",
+      default: 500,
+      quick: 400,
+      min: 100,
+      max: 60_000,
+      description: "slot length (ms)",
+    },
+    "epoch-slots": { type: "integer", default: 8, quick: 4, min: 2, max: 64, description: "slots per epoch" },
+  };
 }
 
 /** Generates the testnet of `plan` (not started). */

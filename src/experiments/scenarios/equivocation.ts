@@ -26,6 +26,7 @@ import {
   generatePosTestnet,
   HeadSampler,
   type PosPlan,
+  posShapeParams,
   type RawPosBlock,
   readChainParams,
   readEvidence,
@@ -99,29 +100,7 @@ export default defineScenario({
       max: 16,
       description: "nodes; the last one runs the equivocating validators",
     },
-    validators: {
-      type: "integer",
-      default: 8,
-      min: 3,
-      max: 256,
-      description: "validators bonded at genesis, validator j on node j mod nodes",
-    },
-    "slot-ms": {
-      type: "integer",
-      default: 500,
-      quick: 400,
-      min: 100,
-      max: 60_000,
-      description: "slot length (ms)",
-    },
-    "epoch-slots": {
-      type: "integer",
-      default: 8,
-      quick: 4,
-      min: 2,
-      max: 64,
-      description: "slots per epoch",
-    },
+    ...posShapeParams("validators bonded at genesis, validator j on node j mod nodes"),
     correlation: {
       type: "boolean",
       default: true,
@@ -434,24 +413,12 @@ export default defineScenario({
         seriesTitle: "series",
         linearY: true,
         theory: [],
-        measured: rows.flatMap((r) => [
-          {
-            x: r.validator as number,
-            y: r.detectionMs as number,
-            lo: r.detectionMs as number,
-            hi: r.detectionMs as number,
-            series: "detection",
-            trials: 1,
-          },
-          {
-            x: r.validator as number,
-            y: r.inclusionMs as number,
-            lo: r.inclusionMs as number,
-            hi: r.inclusionMs as number,
-            series: "inclusion",
-            trials: 1,
-          },
-        ]),
+        measured: rows.flatMap((r) =>
+          (["detection", "inclusion"] as const).map((series) => {
+            const y = r[`${series}Ms`] as number;
+            return { x: r.validator as number, y, lo: y, hi: y, series, trials: 1 };
+          }),
+        ),
       });
       const w = p.slashingsWindowEpochs;
       ctx.note(

@@ -28,6 +28,7 @@ import {
   findSlashableVotes,
   generatePosTestnet,
   type PosPlan,
+  posShapeParams,
   publishEvidence,
   type RawPosBlock,
   readChainParams,
@@ -72,13 +73,7 @@ export default defineScenario({
       max: 16,
       description: "nodes; side A is the first half, side B the rest",
     },
-    validators: {
-      type: "integer",
-      default: 8,
-      min: 3,
-      max: 256,
-      description: "validators bonded at genesis (honest ones alternate between the sides)",
-    },
+    ...posShapeParams("validators bonded at genesis (honest ones alternate between the sides)"),
     "multi-voters": {
       type: "integer",
       default: 2,
@@ -109,15 +104,6 @@ export default defineScenario({
       description:
         "genesis minEpochsToInactivityPenalty: epochs without finality before the inactivity leak (4 is the chain default; later keeps the leak out of the cost)",
     },
-    "slot-ms": {
-      type: "integer",
-      default: 500,
-      quick: 400,
-      min: 100,
-      max: 60_000,
-      description: "slot length (ms)",
-    },
-    "epoch-slots": { type: "integer", default: 8, quick: 4, min: 2, max: 64, description: "slots per epoch" },
     processes: processesParam(),
   },
   trials: { default: 2, quick: 1 },
