@@ -449,6 +449,32 @@ export class HeadSampler {
     return this.samples.size;
   }
 
+  /**
+   * The samples just before and at `chain[i]` (a canonical chain in height order): the nearest
+   * sampled ancestor and the nearest sampled block from `chain[i]` on, as long as every block
+   * passed over in between is `quiet` (cannot have changed what is compared). A head that lasted
+   * less than a poll is then no gap.
+   */
+  around(
+    chain: readonly RawPosBlock[],
+    i: number,
+    quiet: (b: RawPosBlock, index: number) => boolean,
+  ): { before?: HeadSample; after?: HeadSample } {
+    let before: HeadSample | undefined;
+    for (let j = i - 1; j >= 0; j--) {
+      before = this.at(chain[j]!.hash);
+      if (before !== undefined) break;
+      if (!quiet(chain[j]!, j)) break;
+    }
+    let after: HeadSample | undefined;
+    for (let j = i; j < chain.length; j++) {
+      if (j > i && !quiet(chain[j]!, j)) break;
+      after = this.at(chain[j]!.hash);
+      if (after !== undefined) break;
+    }
+    return { ...(before ? { before } : {}), ...(after ? { after } : {}) };
+  }
+
   async stop(): Promise<void> {
     this.running = false;
     await this.loop;

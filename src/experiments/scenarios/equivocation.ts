@@ -19,6 +19,7 @@ import {
   beneficiaryOf,
   type ChainParams,
   coins,
+  type EvidenceSeen,
   expectedCorrelationPenalty,
   expectedEffective,
   expectedSlash,
@@ -220,6 +221,23 @@ export default defineScenario({
         const blocks = await fetchPosBlocks(chain, net.nodes[0]!, 1, head);
         const incl = inclusions(blocks);
         const byHash = new Map(blocks.map((b) => [b.hash, b]));
+        const indexOf = new Map(blocks.map((b, i) => [b.hash, i]));
+        // A validator's vote slot in an epoch, from the votes the blocks carry.
+        const dutySlots = new Map<string, number>();
+        for (const b of blocks)
+          for (const a of b.body.attestations)
+            dutySlots.set(`${a.validatorIndex}:${a.data.target.epoch}`, a.data.slot);
+        const epochOfBlock = (i: number) => Math.floor((i < 0 ? 0 : slotOf(blocks[i]!)) / spe);
+        // A block leaves a stake alone unless it slashes the validator or runs an epoch transition.
+        const stakeQuiet = (v: number) => (b: RawPosBlock, i: number) =>
+          !b.body.attesterSlashings.some((s) => s.a.validatorIndex === v) &&
+          !b.body.proposerSlashings.some((s) => posFieldsOf(s.a).proposerIndex === v) &&
+          epochOfBlock(i) === epochOfBlock(i - 1);
+        // A block leaves a balance alone unless it pays that beneficiary something.
+        const balanceQuiet = (who: string) => (b: RawPosBlock) =>
+          encodeAddress(b.block.header.beneficiary) !== who ||
+          (b.block.txs.length === 0 &&
+            b.body.attesterSlashings.length + b.body.proposerSlashings.length === 0);
 
         // Per offender: offence, detection, inclusion, penalty.
         const rows = offenders.map((v, k) => {
@@ -232,19 +250,23 @@ export default defineScenario({
           const seen = records.map((rs) =>
             Math.min(...rs.filter((r) => r.validatorIndex === v).map((r) => r.seenAt)),
           );
+          // The first offence any node holds evidence of: a proposal at its slot's start, a vote a third into its duty slot.
+          const offenceOf = (r: EvidenceSeen) =>
+            r.kind === "proposer"
+              ? slotStart(chain, r.at)
+              : slotStart(chain, dutySlots.get(`${v}:${r.at}`) ?? r.at * spe) + Math.floor(slotMs / 3);
           const firstOffence = Math.min(
             offenceAt,
             ...records
               .flat()
-              .filter((r) => r.validatorIndex === v && r.kind === "proposer")
-              .map((r) => slotStart(chain, r.at)),
+              .filter((r) => r.validatorIndex === v)
+              .map(offenceOf),
           );
           const blockSlot = slotOf(inc.block);
           const parent = byHash.get(toHex(inc.block.block.header.parentHash));
-          const atBlock = sampler!.at(inc.block.hash);
-          const atParent = parent === undefined ? undefined : sampler!.at(parent.hash);
-          const stakeBefore = atParent?.stakes.get(v);
-          const stakeAfter = atBlock?.stakes.get(v);
+          const around = sampler!.around(blocks, indexOf.get(inc.block.hash)!, stakeQuiet(v));
+          const stakeBefore = around.before?.stakes.get(v);
+          const stakeAfter = around.after?.stakes.get(v);
           const exp = expectedSlash(effective, stakeBefore ?? genesisStake[k]!, p);
           return {
             validator: v,
@@ -252,7 +274,9 @@ export default defineScenario({
             kind: inc.kind,
             offenceSlot: inc.offenceSlot,
             firstOffenceAt: firstOffence,
-            detectionMs: Math.max(...seen) - firstOffence,
+            // null: some honest node holds no evidence of its own (it learned of the slashing from a block).
+            detectionMs: seen.every(Number.isFinite) ? Math.max(...seen) - firstOffence : null,
+            nodesWithEvidence: seen.filter(Number.isFinite).length,
             includedAtHeight: inc.block.block.header.height,
             includedAtSlot: blockSlot,
             inclusionMs: slotStart(chain, blockSlot) - offenceAt,
@@ -276,9 +300,9 @@ export default defineScenario({
         const includingBlocks = [...new Set(incl.map((x) => x.block))];
         const rewards = includingBlocks.map((b) => {
           const who = encodeAddress(b.block.header.beneficiary);
-          const parent = byHash.get(toHex(b.block.header.parentHash));
-          const before = parent === undefined ? undefined : sampler!.at(parent.hash)?.balances.get(who);
-          const afterBal = sampler!.at(b.hash)?.balances.get(who);
+          const around = sampler!.around(blocks, indexOf.get(b.hash)!, balanceQuiet(who));
+          const before = around.before?.balances.get(who);
+          const afterBal = around.after?.balances.get(who);
           const fees = b.block.txs.reduce((s, tx) => s + tx.fee, 0n);
           let expected = fees;
           let proposerShare = 0n;
@@ -286,7 +310,11 @@ export default defineScenario({
           for (const x of incl.filter((i) => i.block === b)) {
             const k = offenders.indexOf(x.validator);
             const stakeBefore =
-              (parent && sampler!.at(parent.hash)?.stakes.get(x.validator)) ?? genesisStake[k] ?? 0n;
+              sampler!
+                .around(blocks, indexOf.get(b.hash)!, stakeQuiet(x.validator))
+                .before?.stakes.get(x.validator) ??
+              genesisStake[k] ??
+              0n;
             const e = expectedSlash(expectedEffective(genesisStake[k] ?? 0n, p), stakeBefore, p);
             proposerShare += e.proposerReward;
             whistleShare += e.whistleblowerReward;

@@ -265,46 +265,56 @@ export default defineScenario({
             };
           }),
         );
-        const finalHead = await readHead(clients[0]!);
-        const finalChain = await fetchPosBlocks(chain, net.nodes[0]!, fork.height + 1, finalHead.height);
+        // Each side's chain at the end (one chain if they agree): where the votes after the heal went.
+        const endHeads = await Promise.all(sides.map(readHead));
+        const endChains = await Promise.all(
+          [sideA, sideB].map((s, k) =>
+            fetchPosBlocks(chain, net.nodes[s[0]!]!, fork.height + 1, endHeads[k]!.height),
+          ),
+        );
+        const agreeAtEnd = endHeads[0]!.hash === endHeads[1]!.hash;
 
-        // Votes per branch.
-        const setA = new Set(branches[0]!.map((b) => b.hash));
-        const setB = new Set(branches[1]!.map((b) => b.hash));
-        const finalSet = new Set(finalChain.map((b) => b.hash));
+        // Votes per branch: a block of a side's branch before the heal, or only on that side's chain after it.
+        const [endA, endB] = endChains.map((c) => new Set(c.map((b) => b.hash))) as [
+          Set<string>,
+          Set<string>,
+        ];
+        const setA = new Set([...branches[0]!.map((b) => b.hash), ...[...endA].filter((h) => !endB.has(h))]);
+        const setB = new Set([...branches[1]!.map((b) => b.hash), ...[...endB].filter((h) => !endA.has(h))]);
         const tip = (bs: RawPosBlock[]) => bs[bs.length - 1]?.hash;
-        const winner =
-          tip(branches[0]!) !== undefined && finalSet.has(tip(branches[0]!)!)
+        const winner = !agreeAtEnd
+          ? "none"
+          : tip(branches[0]!) !== undefined && endA.has(tip(branches[0]!)!)
             ? "A"
-            : tip(branches[1]!) !== undefined && finalSet.has(tip(branches[1]!)!)
+            : tip(branches[1]!) !== undefined && endA.has(tip(branches[1]!)!)
               ? "B"
               : "none";
-        const votes = distinctVotes([...branches[0]!, ...branches[1]!, ...finalChain]);
-        const branchOf = (a: Attestation): "A" | "B" | "after" | "common" => {
+        const votes = distinctVotes([...branches[0]!, ...branches[1]!, ...endChains[0]!, ...endChains[1]!]);
+        const branchOf = (a: Attestation): "A" | "B" | "common" => {
           const h = toHex(a.data.head);
-          return setA.has(h) ? "A" : setB.has(h) ? "B" : finalSet.has(h) ? "after" : "common";
+          return setA.has(h) ? "A" : setB.has(h) ? "B" : "common";
         };
         const perBranch: Record<"A" | "B", BranchVotes> = {
           A: { honest: 0, multiVoter: 0, afterHeal: 0 },
           B: { honest: 0, multiVoter: 0, afterHeal: 0 },
         };
         const sidesVoted = new Map<string, Set<string>>();
-        let lastLosingSlot: number | undefined;
+        const lastVoteSlot: Record<"A" | "B", number | undefined> = { A: undefined, B: undefined };
         for (const a of votes) {
           const b = branchOf(a);
-          if (b !== "A" && b !== "B") continue;
+          if (b === "common") continue;
           const mv = multiVoters.includes(a.validatorIndex);
           perBranch[b][mv ? "multiVoter" : "honest"]++;
           if (a.data.slot >= healSlot) perBranch[b].afterHeal++;
           const key = `${a.validatorIndex}:${a.data.target.epoch}`;
           sidesVoted.set(key, new Set([...(sidesVoted.get(key) ?? []), b]));
-          if (
-            winner !== "none" &&
-            b !== winner &&
-            (lastLosingSlot === undefined || a.data.slot > lastLosingSlot)
-          )
-            lastLosingSlot = a.data.slot;
+          if (lastVoteSlot[b] === undefined || a.data.slot > lastVoteSlot[b]!) lastVoteSlot[b] = a.data.slot;
         }
+        // How long after the heal a branch still received (included) votes.
+        const votedAfterHealMs = (b: "A" | "B") => {
+          const last = lastVoteSlot[b];
+          return last === undefined || last < healSlot ? 0 : (last - healSlot + 1) * slotMs;
+        };
         const bothSides = [...sidesVoted]
           .filter(([, s]) => s.size === 2)
           .map(([k]) => Number(k.split(":")[0]));
@@ -345,10 +355,9 @@ export default defineScenario({
             converged,
             convergenceMs,
             winner,
-            losingVotesAfterHealMs:
-              lastLosingSlot === undefined || lastLosingSlot < healSlot
-                ? 0
-                : (lastLosingSlot - healSlot + 1) * slotMs,
+            votedAfterHealMs: { A: votedAfterHealMs("A"), B: votedAfterHealMs("B") },
+            losingVotesAfterHealMs: winner === "none" ? null : votedAfterHealMs(winner === "A" ? "B" : "A"),
+            agreeAtEnd,
             votesPerBranch: perBranch,
             doubleVoters: [...new Set(bothSides)].sort((a, b) => a - b),
             doubleVotes: bothSides.length,
@@ -395,6 +404,7 @@ export default defineScenario({
         trials: rs.length,
         forked: rs.filter((r) => r.data.forked).length,
         converged: rs.filter((r) => r.data.converged).length,
+        splitAtEnd: rs.filter((r) => !r.data.agreeAtEnd).length,
         meanConvergenceMs: mean(nums("convergenceMs")),
         meanLosingVotesAfterHealMs: mean(nums("losingVotesAfterHealMs")),
         votesA: {
@@ -436,6 +446,7 @@ export default defineScenario({
         row("trials (forked / converged)", (s) => `${s.trials} (${s.forked} / ${s.converged})`),
         row("mean time to one head after the heal", (s) => ms(s.meanConvergenceMs)),
         row("mean last vote for the losing branch after the heal", (s) => ms(s.meanLosingVotesAfterHealMs)),
+        row("trials still on two heads at the end", (s) => s.splitAtEnd),
         row(
           "votes for branch A (honest / multi-voter / after heal)",
           (s) => `${s.votesA.honest} / ${s.votesA.multiVoter} / ${s.votesA.afterHeal}`,
@@ -463,7 +474,7 @@ export default defineScenario({
       [
         `**Design.** ${nodes} ${ctx.params.processes === true ? "child-process" : "in-process"} PoS nodes, ${validators} validators of equal stake, slots of ${slotMs} ms, ${epochSlots}-slot epochs. Side A is nodes ${sideA.join(", ")}, side B nodes ${sideB.join(", ")}; honest validators alternate between the sides, and the ${m} multi-voters (validators ${multiVoters.join(", ")}) sit on node 0 and, from the split until one head after the heal, also on node ${bNode}: each copy has its own slashing-protection DB, so each signs its own side's proposals and votes. With the multi-voters side A holds ${(shareA * 100).toFixed(1)}% of the stake and side B ${(shareB * 100).toFixed(1)}% (2/3 finalizes alone: A ${3 * shareA >= 2 ? "yes" : "no"}, B ${3 * shareB >= 2 ? "yes" : "no"}). Each trial: a fresh testnet finalizes epoch 1, the sides are partitioned for ${partitionEpochs} epochs, the partition heals, and the nodes are watched for ${afterEpochs} more epochs.`,
         `The inactivity leak starts after ${leakAfter} epochs without finality (genesis minEpochsToInactivityPenalty; the chain default is 4), so that ${leakAfter > partitionEpochs + afterEpochs + 4 ? "no leak moves stakes in these runs and the cost is the strategy's alone" : "the leak also moves stakes in these runs (honest validators of the losing side leak; the multi-voters, whose votes count on every branch, do not)"}.`,
-        "**Measurements.** Fork lifetime: from the heal until every node reports the same head hash, and until the slot of the last vote (found in any block body) for a block of the losing branch. Votes per branch: the distinct attestations in the bodies of both branches and of the converged chain, by the branch of the block they vote for. Double votes: a validator with votes for blocks of both branches in one target epoch. The nodes compare gossip with gossip, not with bodies they import, so the scenario plays the slasher (as a slasher service indexes every body): it checks all body votes with the node's own `isSlashableAttestationData` (consensus/pos/audit.ts) and publishes what it finds on the evidence gossip topic, in both columns. Cost: the multi-voters' stake at the start minus at the end (pos_validator).",
+        "**Measurements.** Fork lifetime: from the heal until every node reports the same head hash, and until the slot of the last vote for a block of each branch found in the blocks (both branches before the heal, each side's chain at the end); a vote can only be included on a chain whose checkpoint it names, so votes for the losing branch cast after the heal show only while that branch still grows. Votes per branch: the distinct attestations in the bodies of both branches and of the converged chain, by the branch of the block they vote for. Double votes: a validator with votes for blocks of both branches in one target epoch. The nodes compare gossip with gossip, not with bodies they import, so the scenario plays the slasher (as a slasher service indexes every body): it checks all body votes with the node's own `isSlashableAttestationData` (consensus/pos/audit.ts) and publishes what it finds on the evidence gossip topic, in both columns. Cost: what the multi-voters own at the start (stake plus the balance of the withdrawal address, pos_validator and account_get) minus at the end.",
         `**Theory.** Without slashing, signing on every fork is free and dominant: it guarantees the validator's votes count on whichever branch wins (no inactivity leak, no lost rewards), which is the nothing-at-stake problem. With slashing, two votes for one target epoch are a proof anyone holding both branches can publish: each multi-voter loses the initial penalty effective / ${p?.minSlashingPenaltyQuotient ?? "?"} = ${coins(perOffender)} coins at once and is ejected, and later the correlation penalty (proportional to all stake slashed in the ${p?.slashingsWindowEpochs ?? "?"}-epoch window), at withdrawable epoch − ${Math.floor((p?.slashingsWindowEpochs ?? 0) / 2)}${records.some((r) => r.data.correlationReached) ? "" : ", after the end of these runs"}. The fork choice drops an equivocator's votes in both columns, so convergence itself does not depend on slashing; what slashing changes is the price.`,
       ].join(" "),
     );
