@@ -31,6 +31,7 @@ import {
   type RawPosBlock,
   readChainParams,
   readEvidence,
+  readPosShape,
   readValidator,
   slotStart,
   startGenerated,
@@ -112,9 +113,7 @@ export default defineScenario({
   trials: { default: 3, quick: 1 },
   async run(ctx) {
     const nodes = ctx.params.nodes as number;
-    const validators = ctx.params.validators as number;
-    const slotMs = ctx.params["slot-ms"] as number;
-    const epochSlots = ctx.params["epoch-slots"] as number;
+    const { validators, slotMs, epochSlots } = readPosShape(ctx.params);
     const waitCorrelation = ctx.params.correlation === true;
     const equivocator = nodes - 1;
     const placement = Array.from({ length: validators }, (_, j) => j % nodes);

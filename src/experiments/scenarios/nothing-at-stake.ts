@@ -34,6 +34,7 @@ import {
   readChainParams,
   readEvidence,
   readHoldings,
+  readPosShape,
   readValidator,
   startGenerated,
 } from "../adversary/pos-equivocation.ts";
@@ -109,12 +110,10 @@ export default defineScenario({
   trials: { default: 2, quick: 1 },
   async run(ctx) {
     const nodes = ctx.params.nodes as number;
-    const validators = ctx.params.validators as number;
+    const { validators, slotMs, epochSlots } = readPosShape(ctx.params);
     const m = ctx.params["multi-voters"] as number;
     const partitionEpochs = ctx.params["partition-epochs"] as number;
     const afterEpochs = ctx.params["after-epochs"] as number;
-    const slotMs = ctx.params["slot-ms"] as number;
-    const epochSlots = ctx.params["epoch-slots"] as number;
     const leakAfter = ctx.params["leak-after-epochs"] as number;
     const honestCount = validators - m;
     if (honestCount < 2)
@@ -375,6 +374,9 @@ export default defineScenario({
             expectedInitialPenalties: expectedInitial.toString(),
             correlationEpochs,
             correlationReached,
+            // A multi-voter can still earn attestation rewards between the first penalty (which fills the pool) and its own slashing.
+            attestationReward: p.attestationReward.toString(),
+            epochsAfterHeal: endEpoch - Math.floor(healSlot / p.slotsPerEpoch),
             // The honest validators' stakes move too (rewards, a leak): the baseline the cost compares with.
             honestCostPerValidator: (
               (honestStart.reduce((s, v) => s + v, 0n) - honestEnd.reduce((s, v) => s + v, 0n)) /
