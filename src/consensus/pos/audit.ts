@@ -15,6 +15,7 @@ export {
 export {
   type Attestation,
   type AttestationData,
+  type AttesterSlashing,
   attestationSigningRoot,
   blockSigningRoot,
   type Checkpoint,
@@ -27,6 +28,7 @@ export {
   type Evidence,
   encodeAttestation,
   encodeAttestationData,
+  encodeEvidence,
   isSlashableAttestationData,
   type PosBody,
   type PosFields,

@@ -3,10 +3,12 @@ import { ExperimentError } from "../errors.ts";
 import type { Scenario } from "../scenario.ts";
 import apiReplay from "./api-replay.ts";
 import doubleSpend from "./double-spend.ts";
+import equivocation from "./equivocation.ts";
 import finalityAttack from "./finality-attack.ts";
 import inactivityLeak from "./inactivity-leak.ts";
 import invalidFlood from "./invalid-flood.ts";
 import majority from "./majority.ts";
+import nothingAtStake from "./nothing-at-stake.ts";
 import partition from "./partition.ts";
 import selfishMining from "./selfish-mining.ts";
 import txReplay from "./tx-replay.ts";
@@ -20,6 +22,8 @@ export const builtinScenarios: readonly Scenario[] = [
   apiReplay,
   partition,
   invalidFlood,
+  equivocation,
+  nothingAtStake,
   finalityAttack,
   inactivityLeak,
 ];
