@@ -35,7 +35,7 @@ import {
   verifyExtendsParent,
 } from "../engine.ts";
 import { SlotClock } from "./clock.ts";
-import { PosForkChoice } from "./fork-choice.ts";
+import { PosForkChoice, type PosForkChoiceMessage } from "./fork-choice.ts";
 import { checkpointRoot, encodePosMeta, type MetaCheckpoint, metaOf, rootAtSlot } from "./meta.ts";
 import { epochOf, epochStartSlot, type PosParams, parsePosParams } from "./params.ts";
 import { HISTORY_PER_VALIDATOR } from "./pool.ts";
@@ -120,14 +120,17 @@ export class PosEngine implements ConsensusEngine {
       view: () => this.view,
       dutyState: (epoch) => this.dutyState(epoch),
       attestationSlotOf: (index, epoch) => this.attestationSlotOf(index, epoch),
-      deliver: (m) => {
-        if (this.host !== undefined) void this.host.deliver(m).catch(() => {});
-        else this.forkChoice?.onMessage(m);
-      },
+      deliver: (m) => this.deliver(m),
       publish: (topic, bytes) => this.host?.publish(topic, bytes),
       now: () => this.now(),
       log: () => this.log,
     });
+  }
+
+  /** Hands a message to the fork choice: through the host's queue when attached, else directly. */
+  private deliver(m: PosForkChoiceMessage): void {
+    if (this.host !== undefined) void this.host.deliver(m).catch(() => {});
+    else this.forkChoice?.onMessage(m);
   }
 
   attach(host: EngineHost): void {
@@ -385,13 +388,14 @@ export class PosEngine implements ConsensusEngine {
   /** The state rules of the block (transition.ts); the metadata is its slot and checkpoints. */
   applyBlock(block: Block, state: StateOverlay, ctx: ApplyContext): Uint8Array {
     const f = this.fields(block.header);
+    const body = this.body(block);
     const info = processBlock(
       state,
       {
         slot: f.slot,
         proposerIndex: f.proposerIndex,
         randaoReveal: f.randaoReveal,
-        body: this.body(block),
+        body,
         fees: ctx.fees,
         beneficiary: block.header.beneficiary,
         rootAtSlot: (slot: number) => rootAtSlot(ctx.view, ctx.parent, slot),
@@ -400,6 +404,15 @@ export class PosEngine implements ConsensusEngine {
       this.params,
     );
     this.learnKeys(state);
+    // Evidence in a block we executed is verified: its validators' votes stop counting in the fork
+    // choice on every branch, as if it had come by gossip. Without this, a node that first saw the
+    // offender slashed in a block (gossiped evidence is then refused as EVIDENCE_ALREADY_SLASHED)
+    // kept its last vote forever, and nodes weighing different vote sets could keep different heads.
+    const offenders = [
+      ...body.proposerSlashings.map((e) => posFieldsOf(e.a).proposerIndex),
+      ...body.attesterSlashings.map((e) => e.a.validatorIndex),
+    ];
+    if (offenders.length > 0) this.deliver({ kind: "equivocation", validatorIndices: offenders });
     return encodePosMeta({
       slot: f.slot,
       justified: withHeight(ctx.view, ctx.parent, info.justified),

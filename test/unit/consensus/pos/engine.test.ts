@@ -14,6 +14,7 @@ import {
   attestationSigningRoot,
   EMPTY_POS_BODY,
   encodeAttestation,
+  encodePosBody,
   encodePosFields,
   posFieldsOf,
 } from "../../../../src/consensus/pos/types.ts";
@@ -71,15 +72,15 @@ async function setup(defer: (fn: () => Promise<void>) => void) {
     publish: () => {},
     log: silentLogger(),
   });
-  /** A valid block at `slot` on the head, signed by the slot's proposer. */
-  const propose = (slot: number): Block => {
+  /** A valid block at `slot` on the head (with `body`), signed by the slot's proposer. */
+  const propose = (slot: number, body: Uint8Array = EMPTY_POS_BODY): Block => {
     const proposer = engine.proposerAt(slot)!;
     const key = vals[proposer]!;
     const template = chain.buildTemplate({
       beneficiary: key.addressBytes,
       timestamp: engine.clock.slotStart(slot),
-      engineFields: proposalFields(engine, slot, proposer, key.secretKey, EMPTY_POS_BODY),
-      engineBody: EMPTY_POS_BODY,
+      engineFields: proposalFields(engine, slot, proposer, key.secretKey, body),
+      engineBody: body,
       txs: [],
     });
     return signBlock(engine, template, key.secretKey);
@@ -373,6 +374,31 @@ describe("PoS engine: attestation gossip checks", () => {
     expect(engine.messages.evidence.hasAttester(2)).toBe(true);
     await chain.drain();
     expect(engine.forkChoice!.equivocating()).toEqual([2]);
+  });
+
+  it("stops counting a validator whose evidence arrives only in a block (no gossiped evidence)", async () => {
+    const { engine, vote, clock, chain, propose } = await voting();
+    const a = vote(2);
+    clock.now = engine.clock.slotStart(SPE - 1);
+    expect(verdict(() => engine.messages.onAttestation(a))).toBe("accept");
+    await chain.drain();
+    expect(engine.forkChoice!.latestVote(2)).toBeDefined();
+    const other = { ...a.data, head: chain.view.genesis().hash };
+    const b = {
+      ...a,
+      data: other,
+      signature: sign(attestationSigningRoot(engine.domain, other), vals[2]!.secretKey),
+    };
+    const body = encodePosBody(
+      { attestations: [], proposerSlashings: [], attesterSlashings: [{ a, b }] },
+      { maxAttestationsPerBlock: 16, maxEvidencePerBlock: 16 },
+    );
+    const slot = SPE - 1;
+    await chain.importBlock(propose(slot, body));
+    await chain.drain();
+    expect(engine.messages.evidence.hasAttester(2)).toBe(false);
+    expect(engine.forkChoice!.equivocating()).toEqual([2]);
+    expect(engine.forkChoice!.latestVote(2)).toBeUndefined();
   });
 
   it("header fields round-trip through the engine's description", async () => {
