@@ -6,6 +6,7 @@ import doubleSpend from "./double-spend.ts";
 import invalidFlood from "./invalid-flood.ts";
 import majority from "./majority.ts";
 import partition from "./partition.ts";
+import posMajority from "./pos-majority.ts";
 import selfishMining from "./selfish-mining.ts";
 import txReplay from "./tx-replay.ts";
 
@@ -18,6 +19,7 @@ export const builtinScenarios: readonly Scenario[] = [
   apiReplay,
   partition,
   invalidFlood,
+  posMajority,
 ];
 
 /** A built-in scenario by name; EXPERIMENT_UNKNOWN_SCENARIO otherwise. */
