@@ -1,7 +1,7 @@
 /**
  * pos-majority (PoS, the counterpart of the PoW `majority`): what an attacker holding stake share s
  * can do. Per share a fresh 3-node testnet: node 0 holds the attacker's validators, nodes 1 and 2 the
- * honest ones. Phase 1 partitions the attacker off for a few epochs (before any leak) and gives a
+ * honest ones. Phase 1 partitions the attacker off for a few epochs (before the leak) and gives a
  * marked transfer to the honest nodes only: does the attacker's side finalize alone (theory
  * s ≥ 2/3), and is the transfer missing from the canonical chain once the partition heals and
  * LMD-GHOST picks a branch (theory s > 1/2)? Phase 2 stops the attacker's validator client: does
@@ -12,6 +12,7 @@
 import { type PosParams, parsePosParams } from "../../consensus/pos/audit.ts";
 import { readGenesisFile } from "../../node/genesis-file.ts";
 import type { RpcClient } from "../../rpc/index.ts";
+import type { Testnet } from "../../testnet/index.ts";
 import {
   chainIdentity,
   openAccount,
@@ -31,6 +32,7 @@ import {
   stakeChange,
   stakeOf,
   theoryOf,
+  type ValidatorRecord,
   waitForEpochStart,
 } from "../adversary/pos-majority.ts";
 import { signTransfer } from "../adversary/transactions.ts";
@@ -152,158 +154,60 @@ export default defineScenario({
       });
       try {
         const all = await Promise.all([0, 1, 2].map((i) => net.client(i)));
-        const att = all[ATTACKER]!;
-        const hon = all[HONEST[0]!]!;
-        const honest = HONEST.map((i) => all[i]!);
         const params = parsePosParams((await readGenesisFile(net.manifest.genesisFile)).consensus.params);
         predictionParams = params;
-        // A node whose clock is in epoch c has processed epoch c - 1: in the leak when c - 2 - finalized > min.
-        const inLeak = (lag: number) => lag - 2 > params.minEpochsToInactivityPenalty;
-        await waitForFinalizedEpoch(all, 2, 40 * epochMs + 30_000);
-
-        // Phase 1: partitioned off at an epoch's start, the honest nodes given the marked transfer.
-        const startA = await readValidators(hon, V);
-        const p = await waitForEpochStart(hon, E, 4 * epochMs + 10_000);
-        await net.partition([[ATTACKER], HONEST]);
-        const fork = await readHead(hon);
-        const wallet = await openAccount(net.manifest, 0);
-        const tx = signTransfer(wallet, await chainIdentity(hon), net.manifest.accounts[1]!.address, 1n, 0);
-        const submitted = await Promise.all(honest.map((c) => submitRaw(c, tx.hex)));
-        const submitSlot = (await readPosStatus(hon)).slot;
-        const side = { attackerFinalized: 0, honestFinalized: 0, maxLag: 0 };
-        const track = (sa: PosStatusView | undefined, sh: PosStatusView) => {
-          if (sa !== undefined) side.attackerFinalized = Math.max(side.attackerFinalized, sa.finalized.epoch);
-          side.honestFinalized = Math.max(side.honestFinalized, sh.finalized.epoch);
-          for (const x of sa === undefined ? [sh] : [sa, sh])
-            side.maxLag = Math.max(side.maxLag, x.epoch - x.finalized.epoch);
-        };
-        // Healed in the last slot of the window's last epoch, before that epoch is processed.
-        const healSlot = (p.epoch + W) * E - 1;
-        await pollUntil(
-          `slot ${healSlot} on both sides`,
-          async () => {
-            const [sa, sh] = await Promise.all([readPosStatus(att), readPosStatus(hon)]);
-            track(sa, sh);
-            return sa.slot >= healSlot && sh.slot >= healSlot ? true : undefined;
-          },
-          (W + 4) * epochMs + 20_000,
-          Math.max(20, slotMs / 4),
-        );
-        const attackerAlone = side.attackerFinalized;
-        const honestAlone = side.honestFinalized;
-        const heads = { attacker: await readHead(att), honest: await readHead(hon) };
-        const onHonestBranch = await findCanonicalTx(hon, tx.id, fork.height);
-        await net.heal();
-        const healed = await waitForSameHead(all, 30 * epochMs + 30_000);
-        const keptAttacker = await isCanonical(hon, heads.attacker);
-        const keptHonest = await isCanonical(hon, heads.honest);
-        const atHeal = await findCanonicalTx(hon, tx.id, fork.height);
-        // Re-injected into the honest pools: does it come back, and when?
-        const later =
-          atHeal ??
-          (await pollUntil(
-            "the transfer on the canonical chain",
-            () => findCanonicalTx(hon, tx.id, fork.height),
-            3 * epochMs + 5_000,
-            Math.max(20, slotMs / 2),
-          ).catch(() => null));
-        // Phase 1 ends once the joined chain finalizes an epoch after the heal (the lag may leak).
-        await pollUntil(
-          "finality after the heal",
-          async () => {
-            const sh = await readPosStatus(hon);
-            track(undefined, sh);
-            return sh.finalized.epoch >= p.epoch + W ? true : undefined;
-          },
-          (params.minEpochsToInactivityPenalty + horizon) * epochMs + 30_000,
-          Math.max(20, slotMs / 4),
-        );
-        const endA = await readValidators(hon, V);
-
-        // Phase 2: the attacker's validators abstain from the last slot of an epoch on.
-        const q = await pollUntil(
-          "the last slot of an epoch",
-          async () => {
-            const s = await readPosStatus(hon);
-            return s.slot % E === E - 1 ? s : undefined;
-          },
-          4 * epochMs + 10_000,
-          10,
-        );
-        await att.call("miner_stop");
-        const from = q.epoch + 1;
-        const startB = await readValidators(hon, V);
-        const prediction = predictLeak(
+        const t: TrialNet = {
+          net,
+          all,
+          att: all[ATTACKER]!,
+          hon: all[HONEST[0]!]!,
+          honest: HONEST.map((i) => all[i]!),
           params,
-          startB,
-          new Set(attackers),
-          { from, justified: q.justified.epoch, finalized: q.finalized.epoch },
-          horizon,
-        );
-        const leak = { maxLag: 0, restoreEpochs: undefined as number | undefined };
-        const restored = await pollUntil(
-          "finality to reach the epoch the attacker left, or the horizon",
-          async () => {
-            const s = await readPosStatus(hon);
-            leak.maxLag = Math.max(leak.maxLag, s.epoch - s.finalized.epoch);
-            if (s.finalized.epoch >= from) return { epoch: s.epoch };
-            return s.epoch >= from + horizon ? { epoch: undefined } : undefined;
-          },
-          (horizon + 4) * epochMs + 30_000,
-          Math.max(20, slotMs / 4),
-        );
-        leak.restoreEpochs = restored.epoch === undefined ? undefined : restored.epoch - from;
-        const endB = await readValidators(hon, V);
-        const halted = inLeak(leak.maxLag);
-        const burn = (x: typeof startA, y: typeof startA) => ({
-          attacker: stakeChange(x, y, attackers),
-          honest: stakeChange(x, y, honestIdx),
+          epochMs,
+          pollMs: Math.max(20, slotMs / 4),
+        };
+        await waitForFinalizedEpoch(all, 2, 40 * epochMs + 30_000);
+        const startA = await readValidators(t.hon, V);
+        const one = await partitionPhase(t, W, horizon);
+        const endA = await readValidators(t.hon, V);
+        const two = await abstainPhase(t, attackers, horizon);
+        const { startB, endB } = two;
+        const amounts = (c: { burned: bigint; rewarded: bigint }) => ({
+          burned: c.burned.toString(),
+          rewarded: c.rewarded.toString(),
         });
-        const bigints = (o: Record<string, { burned: bigint; rewarded: bigint }>) =>
-          Object.fromEntries(
-            Object.entries(o).map(([k, v]) => [
-              k,
-              { burned: v.burned.toString(), rewarded: v.rewarded.toString() },
-            ]),
-          );
-        const predictedAtMeasured = stepAt(prediction, from, restored.epoch);
+        const burn = (x: ValidatorRecord[], y: ValidatorRecord[]) => ({
+          attacker: amounts(stakeChange(x, y, attackers)),
+          honest: amounts(stakeChange(x, y, honestIdx)),
+        });
+        const atRestore = stepAt(two.prediction, two.from, two.restoredAtEpoch);
+        const inLeak = (lag: number) => lagInLeak(lag, params);
         return {
-          success: halted,
+          success: inLeak(two.maxLag),
           data: {
             s: pt.coords.s,
             share: a / V,
             attackerValidators: a,
             validators: V,
-            partitionEpoch: p.epoch,
-            attackerFinalizedInPartition: attackerAlone,
-            honestFinalizedInPartition: honestAlone,
-            finalizedAlone: attackerAlone >= p.epoch,
-            honestFinalizedDuringPartition: honestAlone >= p.epoch,
-            partitionMaxLag: side.maxLag,
-            leakInPartition: inLeak(side.maxLag),
-            submittedTo: submitted.map((x) => x.code),
-            txId: tx.id,
-            txOnHonestBranch: onHonestBranch !== undefined,
-            keptBranch: keptAttacker ? "attacker" : keptHonest ? "honest" : "neither",
-            healedHead: healed.hash,
-            censored: atHeal === undefined,
-            txIncludedAfterHeal: later !== null,
-            inclusionDelaySlots: later === null ? null : later.slot - submitSlot,
-            abstainFrom: from,
-            halted,
-            restoreEpochs: leak.restoreEpochs ?? null,
-            predictedRestoreEpochs: prediction.restoreEpochs ?? null,
-            predictedLeakEpochs: prediction.leakEpochs,
-            finalityMaxLag: leak.maxLag,
-            leakRan: inLeak(leak.maxLag),
+            ...one.data,
+            finalizedAlone: one.attackerFinalized >= one.partitionEpoch,
+            honestFinalizedDuringPartition: one.honestFinalized >= one.partitionEpoch,
+            leakInPartition: inLeak(one.maxLag),
+            abstainFrom: two.from,
+            halted: inLeak(two.maxLag),
+            restoreEpochs: two.restoredAtEpoch === undefined ? null : two.restoredAtEpoch - two.from,
+            predictedRestoreEpochs: two.prediction.restoreEpochs ?? null,
+            predictedLeakEpochs: two.prediction.leakEpochs,
+            finalityMaxLag: two.maxLag,
+            leakRan: inLeak(two.maxLag),
             attackerInactivityScore: Math.max(...attackers.map((i) => endB[i]!.inactivityScore)),
-            predictedInactivityScore: predictedAtMeasured?.absentMaxScore ?? null,
+            predictedInactivityScore: atRestore?.absentMaxScore ?? null,
             attackerStakeStart: stakeOf(startA, attackers).toString(),
             attackerStakeEnd: stakeOf(endB, attackers).toString(),
-            predictedAttackerStakeAtRestore: predictedAtMeasured?.absentStake.toString() ?? null,
+            predictedAttackerStakeAtRestore: atRestore?.absentStake.toString() ?? null,
             attackerActiveAtEnd: endB.filter((v, i) => i < a && v.status === "active").length,
-            burnedInPartition: bigints(burn(startA, endA)),
-            burnedInAbstention: bigints(burn(startB, endB)),
+            burnedInPartition: burn(startA, endA),
+            burnedInAbstention: burn(startB, endB),
           },
         };
       } finally {
@@ -324,6 +228,147 @@ export default defineScenario({
     ctx.note(posMajorityNotes({ V, slotMs, E, quotient, minLeak, W, horizon }));
   },
 });
+
+/** One trial's testnet and what its phases read. */
+interface TrialNet {
+  net: Testnet;
+  all: RpcClient[];
+  att: RpcClient;
+  hon: RpcClient;
+  honest: RpcClient[];
+  params: PosParams;
+  epochMs: number;
+  pollMs: number;
+}
+
+/** A node whose clock is in epoch c has processed epoch c − 1: in the leak when c − 2 − finalized > min. */
+function lagInLeak(lag: number, params: PosParams): boolean {
+  return lag - 2 > params.minEpochsToInactivityPenalty;
+}
+
+/**
+ * Phase 1: the attacker partitioned off from an epoch's start to the last slot of its W-th epoch,
+ * the marked transfer given to the honest nodes only; then the heal, the fork choice's branch, the
+ * transfer's fate, and finality on the joined chain.
+ */
+async function partitionPhase(t: TrialNet, W: number, horizon: number) {
+  const { att, hon, params, epochMs } = t;
+  const E = params.slotsPerEpoch;
+  const p = await waitForEpochStart(hon, E, 4 * epochMs + 10_000);
+  await t.net.partition([[ATTACKER], HONEST]);
+  const fork = await readHead(hon);
+  const wallet = await openAccount(t.net.manifest, 0);
+  const tx = signTransfer(wallet, await chainIdentity(hon), t.net.manifest.accounts[1]!.address, 1n, 0);
+  const submitted = await Promise.all(t.honest.map((c) => submitRaw(c, tx.hex)));
+  const submitSlot = (await readPosStatus(hon)).slot;
+  const seen = { attackerFinalized: 0, honestFinalized: 0, maxLag: 0 };
+  const track = (statuses: PosStatusView[]) => {
+    for (const x of statuses) seen.maxLag = Math.max(seen.maxLag, x.epoch - x.finalized.epoch);
+  };
+  // Healed in the last slot of the window's last epoch, before that epoch is processed.
+  const healSlot = (p.epoch + W) * E - 1;
+  await pollUntil(
+    `slot ${healSlot} on both sides`,
+    async () => {
+      const [sa, sh] = await Promise.all([readPosStatus(att), readPosStatus(hon)]);
+      track([sa, sh]);
+      seen.attackerFinalized = Math.max(seen.attackerFinalized, sa.finalized.epoch);
+      seen.honestFinalized = Math.max(seen.honestFinalized, sh.finalized.epoch);
+      return sa.slot >= healSlot && sh.slot >= healSlot ? true : undefined;
+    },
+    (W + 4) * epochMs + 20_000,
+    t.pollMs,
+  );
+  const heads = { attacker: await readHead(att), honest: await readHead(hon) };
+  const onHonestBranch = await findCanonicalTx(hon, tx.id, fork.height);
+  await t.net.heal();
+  const healed = await waitForSameHead(t.all, 30 * epochMs + 30_000);
+  const keptAttacker = await isCanonical(hon, heads.attacker);
+  const keptHonest = await isCanonical(hon, heads.honest);
+  const atHeal = await findCanonicalTx(hon, tx.id, fork.height);
+  // Re-injected into the honest pools: does it come back, and when?
+  const later =
+    atHeal ??
+    (await pollUntil(
+      "the transfer on the canonical chain",
+      () => findCanonicalTx(hon, tx.id, fork.height),
+      3 * epochMs + 5_000,
+      t.pollMs,
+    ).catch(() => null));
+  // The phase ends once the joined chain finalizes an epoch after the heal (the lag may leak).
+  await pollUntil(
+    "finality after the heal",
+    async () => {
+      const sh = await readPosStatus(hon);
+      track([sh]);
+      return sh.finalized.epoch >= p.epoch + W ? true : undefined;
+    },
+    (params.minEpochsToInactivityPenalty + horizon) * epochMs + 30_000,
+    t.pollMs,
+  );
+  return {
+    partitionEpoch: p.epoch,
+    attackerFinalized: seen.attackerFinalized,
+    honestFinalized: seen.honestFinalized,
+    maxLag: seen.maxLag,
+    data: {
+      partitionEpoch: p.epoch,
+      attackerFinalizedInPartition: seen.attackerFinalized,
+      honestFinalizedInPartition: seen.honestFinalized,
+      partitionMaxLag: seen.maxLag,
+      submittedTo: submitted.map((x) => x.code),
+      txId: tx.id,
+      txOnHonestBranch: onHonestBranch !== undefined,
+      keptBranch: keptAttacker ? "attacker" : keptHonest ? "honest" : "neither",
+      healedHead: healed.hash,
+      censored: atHeal === undefined,
+      txIncludedAfterHeal: later !== null,
+      inclusionDelaySlots: later === null ? null : later.slot - submitSlot,
+    },
+  };
+}
+
+/**
+ * Phase 2: the attacker's validator client stops in an epoch's last slot; the leak is predicted
+ * from the registry read then, and the run waits for honest finality of the first abstained epoch.
+ */
+async function abstainPhase(t: TrialNet, attackers: readonly number[], horizon: number) {
+  const { hon, params, epochMs } = t;
+  const E = params.slotsPerEpoch;
+  const q = await pollUntil(
+    "the last slot of an epoch",
+    async () => {
+      const s = await readPosStatus(hon);
+      return s.slot % E === E - 1 ? s : undefined;
+    },
+    4 * epochMs + 10_000,
+    10,
+  );
+  await t.att.call("miner_stop");
+  const from = q.epoch + 1;
+  const startB = await readValidators(hon, params.validators.length);
+  const prediction = predictLeak(
+    params,
+    startB,
+    new Set(attackers),
+    { from, justified: q.justified.epoch, finalized: q.finalized.epoch },
+    horizon,
+  );
+  let maxLag = 0;
+  const restored = await pollUntil(
+    "finality to reach the epoch the attacker left, or the horizon",
+    async () => {
+      const s = await readPosStatus(hon);
+      maxLag = Math.max(maxLag, s.epoch - s.finalized.epoch);
+      if (s.finalized.epoch >= from) return { epoch: s.epoch };
+      return s.epoch >= from + horizon ? { epoch: undefined } : undefined;
+    },
+    (horizon + 4) * epochMs + 30_000,
+    t.pollMs,
+  );
+  const endB = await readValidators(hon, params.validators.length);
+  return { from, prediction, maxLag, restoredAtEpoch: restored.epoch, startB, endB };
+}
 
 /** Whether `head` is on the canonical chain of the node behind `c`. */
 async function isCanonical(c: RpcClient, head: { height: number; hash: string }): Promise<boolean> {
