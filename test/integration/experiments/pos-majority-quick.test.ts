@@ -4,9 +4,49 @@
  * canonical chain only above 1/2, and stake is burned (never negatively) only where the leak ran.
  */
 import { expect, it } from "vitest";
+import { defaultPosParams, type PosParams } from "../../../src/consensus/pos/params.ts";
+import { genesisLeak, theoryOf } from "../../../src/experiments/adversary/pos-majority.ts";
 import { quickRunner } from "./quick-run.ts";
 
 const runQuick = quickRunner();
+
+const COIN = 1_0000_0000n;
+
+/** Ten equal validators with the scenario's quick genesis (fast leak, leak after 8 epochs). */
+function tenValidators(): PosParams {
+  return {
+    ...defaultPosParams(300, 4),
+    inactivityPenaltyQuotient: 16,
+    minEpochsToInactivityPenalty: 8,
+    validators: Array.from({ length: 10 }, (_, i) => ({
+      publicKey: new Uint8Array(32).fill(i + 1),
+      stake: 32n * COIN,
+      withdrawal: new Uint8Array(20).fill(i + 1),
+    })),
+  };
+}
+
+it("the leak predicted by iterating epoch.ts is needed exactly above a third, and drains the absent below it", () => {
+  const params = tenValidators();
+  const normal = genesisLeak(params, 0, 60);
+  expect(normal.leakEpochs).toBe(0);
+  let previous = normal.restoreEpochs!;
+  for (let a = 1; a < 10; a++) {
+    const p = genesisLeak(params, a, 60);
+    expect(p.restoreEpochs).toBeDefined();
+    // The leak runs iff the present stake is short of 2/3; with it, finality comes back later.
+    expect(p.leakEpochs > 0).toBe(theoryOf(a / 10).halts);
+    expect(p.restoreEpochs!).toBeGreaterThanOrEqual(previous);
+    previous = p.restoreEpochs!;
+    const last = p.steps[p.steps.length - 1]!;
+    if (p.leakEpochs > 0) {
+      expect(last.absentStake).toBeLessThan(BigInt(a) * 32n * COIN);
+      expect(last.absentMaxScore).toBeGreaterThan(0);
+    } else {
+      expect(last.absentStake).toBe(BigInt(a) * 32n * COIN);
+    }
+  }
+});
 
 interface Burn {
   attacker: { burned: string; rewarded: string };
