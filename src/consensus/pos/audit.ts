@@ -5,6 +5,8 @@
  * no logic of its own, so an experiment checks votes with exactly the rules a node applies.
  */
 export { genesisConfigHash } from "../../core/genesis.ts";
+// Epoch processing over a registry, for experiments that predict the inactivity leak with the node's own rules.
+export { isInLeak, processEpoch } from "./epoch.ts";
 export {
   defaultPosParams,
   epochOf,
@@ -34,3 +36,11 @@ export {
   type PosFields,
   posFieldsOf,
 } from "./types.ts";
+export {
+  FAR_FUTURE_EPOCH,
+  FLAG_INCLUDED,
+  FLAG_TARGET,
+  isActive,
+  type PosState,
+  type Validator,
+} from "./validators.ts";

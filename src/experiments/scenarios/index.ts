@@ -10,6 +10,7 @@ import invalidFlood from "./invalid-flood.ts";
 import majority from "./majority.ts";
 import nothingAtStake from "./nothing-at-stake.ts";
 import partition from "./partition.ts";
+import posMajority from "./pos-majority.ts";
 import selfishMining from "./selfish-mining.ts";
 import txReplay from "./tx-replay.ts";
 
@@ -26,6 +27,7 @@ export const builtinScenarios: readonly Scenario[] = [
   nothingAtStake,
   finalityAttack,
   inactivityLeak,
+  posMajority,
 ];
 
 /** A built-in scenario by name; EXPERIMENT_UNKNOWN_SCENARIO otherwise. */
