@@ -200,7 +200,9 @@ export async function generateTestnet(o: GenerateOptions): Promise<Manifest> {
   const genesisFile = join(dir, "genesis.json");
   await writeGenesisFile(genesisFile, genesis, true);
   const engine = createEngine(genesis);
-  const genesisHash = toHex(headerHash(buildGenesis(genesis, engine.genesisFields()).block.header));
+  // Built as Chain.open builds it: the engine's genesis state (the PoS registry) is in the state root.
+  const built = buildGenesis(genesis, engine.genesisFields(), (s) => engine.genesisState(s));
+  const genesisHash = toHex(headerHash(built.block.header));
 
   const nodes: NodeEntry[] = [];
   for (let i = 0; i < o.nodes; i++) {

@@ -355,6 +355,8 @@ export class Testnet {
     if (d) {
       this.inProcess.delete(i);
       await d.stop();
+      // An in-process node's pid is this process's: left recorded, stop() would signal ourselves.
+      node.pid = undefined;
     } else await stopProcess(node.pid, "SIGKILL");
     this.clients.delete(i);
   }
@@ -379,6 +381,7 @@ export class Testnet {
     if (d) {
       this.inProcess.delete(i);
       await d.stop();
+      this.nodes[i]!.pid = undefined;
     } else await stopProcess(this.nodes[i]!.pid, "SIGTERM");
     this.clients.delete(i);
   }
