@@ -436,6 +436,47 @@ export default defineScenario({
     const on = summary(true);
     ctx.metric("slashingOff", off);
     ctx.metric("slashingOn", on);
+    // Per trial, one series per column: what the strategy cost, and how long the fork lived.
+    const perTrial = (y: (r: (typeof records)[number]) => number | undefined) =>
+      [false, true].flatMap((slashing) =>
+        of(slashing).flatMap((r, i) => {
+          const v = y(r);
+          return v === undefined
+            ? []
+            : [
+                {
+                  x: i + 1,
+                  y: v,
+                  lo: v,
+                  hi: v,
+                  series: slashing ? "slashing on" : "slashing off",
+                  trials: 1,
+                },
+              ];
+        }),
+      );
+    ctx.chart({
+      file: "nothing-at-stake-cost",
+      title: "Nothing at stake: what voting on both forks cost the multi-voters (coins, per trial)",
+      xTitle: "trial",
+      yTitle: "stake lost by the multi-voters (coins)",
+      seriesTitle: "genesis",
+      linearY: true,
+      theory: [],
+      measured: perTrial((r) => Number(BigInt(r.data.multiVoterCost as string)) / 1e8),
+    });
+    ctx.chart({
+      file: "nothing-at-stake-fork",
+      title: "Nothing at stake: fork lifetime after the heal until every node has one head (ms, per trial)",
+      xTitle: "trial",
+      yTitle: "heal to one head (ms)",
+      seriesTitle: "genesis",
+      linearY: true,
+      theory: [],
+      measured: perTrial((r) =>
+        typeof r.data.convergenceMs === "number" ? r.data.convergenceMs : undefined,
+      ),
+    });
     const p = chainParams?.params;
     const perOffender =
       p === undefined ? 0n : expectedSlash(expectedEffective(p.minStake, p), p.minStake, p).penalty;
