@@ -60,7 +60,8 @@ export class PosProducer implements BlockProducer {
   private busy: Promise<void> = Promise.resolve();
   private lastProposed = -1;
   private lastAttested = -1;
-  readonly counts = { proposed: 0, attested: 0, refused: 0 };
+  /** Signed and sent, refused by slashing protection, and duties that failed with an error. */
+  readonly counts = { proposed: 0, attested: 0, refused: 0, failed: 0 };
   running = false;
 
   constructor(engine: PosEngine, ctx: ProducerContext, options: ProducerOptions) {
@@ -142,6 +143,7 @@ export class PosProducer implements BlockProducer {
         await this.attest(slot);
       }
     } catch (err) {
+      this.counts.failed++;
       this.ctx.log.warn({ err: describeError(err), slot }, "validator duty failed");
     }
   }
