@@ -422,6 +422,7 @@ export default defineScenario({
       records.filter((r) => r.data.correlationReached && r.data.correlationExact).length,
     );
     ctx.metric("trialsFinalityAdvanced", records.filter((r) => r.data.finalityAdvanced).length);
+    ctx.note(equivocationTable(records));
     const p = params?.params;
     if (p !== undefined) {
       const eff = expectedEffective(p.minStake, p);
@@ -461,3 +462,35 @@ export default defineScenario({
     }
   },
 });
+
+/** One row per offender and trial: latencies, and each amount measured against the genesis prediction. */
+function equivocationTable(records: readonly { index: number; data: Record<string, unknown> }[]): string {
+  type Row = Record<string, unknown>;
+  const amount = (m: unknown, e: unknown) =>
+    m === undefined ? "-" : `${coins(BigInt(m as string))} / ${coins(BigInt(e as string))}`;
+  const lines = [
+    "| trial | validator | evidence | detection (ms) | inclusion (ms) | initial penalty, measured / expected (coins) | correlation penalty, measured / expected (coins) |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
+  ];
+  for (const r of records) {
+    const correlation = (r.data.correlation as Row[] | undefined) ?? [];
+    for (const o of (r.data.perOffender as Row[]) ?? []) {
+      const c = correlation.find((x) => x.validator === o.validator);
+      lines.push(
+        `| ${r.index + 1} | ${o.validator} | ${o.included ? o.kind : "not included"} | ${o.detectionMs ?? "-"} | ${o.inclusionMs ?? "-"} | ${amount(o.penaltyMeasured, o.penaltyExpected)} | ${c ? amount(c.measured, c.expected) : "not reached"} |`,
+      );
+    }
+  }
+  const paid = records.flatMap((r) => (r.data.rewards as Row[] | undefined) ?? []);
+  if (paid.length > 0) {
+    lines.push(
+      "",
+      "| including block | slashings | includer received, measured / expected (coins; proposer + whistleblower share + fees) |",
+      "| --- | --- | --- |",
+      ...paid.map(
+        (x) => `| ${x.height} | ${x.slashings} | ${amount(x.receivedMeasured, x.receivedExpected)} |`,
+      ),
+    );
+  }
+  return lines.join("\n");
+}
