@@ -13,20 +13,14 @@ import { parse } from "smol-toml";
 import {
   type Attestation,
   type AttesterSlashing,
-  decodePosBody,
   encodeAttestationData,
   encodeEvidence,
   isSlashableAttestationData,
-  type PosBody,
   type PosParams,
-  parsePosParams,
 } from "../../consensus/pos/audit.ts";
-import { type Block, decodeBlock, headerHash } from "../../core/block.ts";
-import type { Json } from "../../core/genesis.ts";
 import { hashFromHex, toHex } from "../../core/hash.ts";
 import { encodeAddress } from "../../crypto/address.ts";
 import { chainNames, networkId } from "../../p2p/index.ts";
-import { encodeRangeRequest } from "../../p2p/messages.ts";
 import type { RpcClient } from "../../rpc/index.ts";
 import {
   generateTestnet,
@@ -36,9 +30,13 @@ import {
   Testnet,
 } from "../../testnet/index.ts";
 import { ExperimentError } from "../errors.ts";
+import { coins } from "../report/units.ts";
 import type { ParamSpec, ParamValue, ScenarioContext } from "../scenario.ts";
 import { setNodeConfig } from "./node-config.ts";
+import type { PosChain, RawPosBlock } from "./pos-chain.ts";
 import { startHostile } from "./raw-peer.ts";
+
+export { coins };
 
 /** A PoS testnet to generate, with the config edits these scenarios need. */
 export interface PosPlan {
@@ -128,35 +126,6 @@ function node(m: Manifest, i: number): NodeEntry {
   const n = m.nodes[i];
   if (n === undefined) throw new ExperimentError("EXPERIMENT_BAD_PARAM", `no node ${i} in the testnet`);
   return n;
-}
-
-/** The chain as its genesis.json defines it: parameters and the time of slot 0. */
-export interface ChainParams {
-  params: PosParams;
-  genesisTime: number;
-  genesisHash: string;
-}
-
-/**
- * Reads the testnet's genesis.json back (what the nodes run, overrides included); the genesis
- * hash is the node's own (node_info), which names the p2p protocols.
- */
-export async function readChainParams(m: Manifest, c: RpcClient): Promise<ChainParams> {
-  const g = JSON.parse(await readFile(m.genesisFile, "utf8")) as {
-    timestamp: number;
-    consensus: { params: Record<string, Json> };
-  };
-  const info = await c.call<{ genesisHash: string }>("node_info");
-  return {
-    params: parsePosParams(g.consensus.params),
-    genesisTime: g.timestamp,
-    genesisHash: info.genesisHash,
-  };
-}
-
-/** When slot `slot` starts. */
-export function slotStart(c: ChainParams, slot: number): number {
-  return c.genesisTime + slot * c.params.slotMs;
 }
 
 /** The address a node's proposals pay (`[produce] beneficiary` of its config), if it has one. */
@@ -286,54 +255,6 @@ export async function readHoldings(c: RpcClient, index: number): Promise<bigint>
 
 // ---- raw blocks ----
 
-/** A block fetched raw, with its hash and decoded PoS body. */
-export interface RawPosBlock {
-  hash: string;
-  block: Block;
-  body: PosBody;
-}
-
-/**
- * The canonical blocks in [from, to] of node `n`, fetched over blocks_by_range by a short-lived
- * raw peer connected to that node alone (so it bridges no partition).
- */
-export async function fetchPosBlocks(
-  c: ChainParams,
-  n: NodeEntry,
-  from: number,
-  to: number,
-): Promise<RawPosBlock[]> {
-  if (n.multiaddr === undefined || n.peerId === undefined)
-    throw new ExperimentError("EXPERIMENT_FAILED", `${n.name} has no p2p address`);
-  const names = chainNames(hashFromHex(c.genesisHash));
-  const peer = await startHostile(names);
-  const out: RawPosBlock[] = [];
-  try {
-    await peer.dial(n.multiaddr);
-    for (let h = from; h <= to; h += 64) {
-      const count = Math.min(64, to - h + 1);
-      const got = await peer.request(
-        n.peerId,
-        names.blocksByRange,
-        encodeRangeRequest({ startHeight: h, count }),
-        15_000,
-      );
-      for (const bytes of got) {
-        const block = decodeBlock(bytes);
-        out.push({
-          hash: toHex(headerHash(block.header)),
-          block,
-          body: decodePosBody(block.engineBody, c.params),
-        });
-      }
-      if (got.length < count) break;
-    }
-  } finally {
-    await peer.stop();
-  }
-  return out;
-}
-
 /** The distinct votes carried by `blocks` (one per validator and vote data). */
 export function distinctVotes(blocks: readonly RawPosBlock[]): Attestation[] {
   const seen = new Map<string, Attestation>();
@@ -366,7 +287,7 @@ export function findSlashableVotes(votes: readonly Attestation[]): AttesterSlash
  * `delivered` says the nodes hold them (at most `timeoutMs`); returns whether they did.
  */
 export async function publishEvidence(
-  c: ChainParams,
+  c: PosChain,
   n: NodeEntry,
   slashings: readonly AttesterSlashing[],
   delivered: () => Promise<boolean>,
@@ -494,12 +415,4 @@ export class HeadSampler {
     this.running = false;
     await this.loop;
   }
-}
-
-/** Nanocoins etc. as a decimal string of coins (8 decimals) for the report's text. */
-export function coins(units: bigint): string {
-  const neg = units < 0n;
-  const a = neg ? -units : units;
-  const frac = (a % 100_000_000n).toString().padStart(8, "0").replace(/0+$/, "");
-  return `${neg ? "-" : ""}${a / 100_000_000n}${frac ? `.${frac}` : ""}`;
 }

@@ -3,80 +3,24 @@
  * validators provably slashable from the votes of the two chains (Casper FFG's accountable safety),
  * re-verifying their signatures outside the node, and the inactivity leak's expected course.
  * Blocks are fetched raw over blocks_by_range and decoded with the node's own codecs (audit.ts);
- * the ed25519 signatures are checked with node:crypto directly, not through the node's verifier.
+ * the ed25519 signatures are re-checked with the reference implementation (@noble/curves, strict
+ * RFC 8032), not with the node:crypto verifier the nodes use.
  */
-import { createPublicKey, verify as verifySignature } from "node:crypto";
 import {
   type Attestation,
   type AttestationData,
   attestationSigningRoot,
-  decodePosBody,
-  genesisConfigHash,
   isSlashableAttestationData,
   type PosParams,
-  parsePosParams,
 } from "../../consensus/pos/audit.ts";
-import { type Block, decodeBlock } from "../../core/block.ts";
-import { fromHex, type Hash, toHex } from "../../core/hash.ts";
-import { readGenesisFile } from "../../node/genesis-file.ts";
-import { encodeRangeRequest, MAX_BLOCKS_PER_REQUEST } from "../../p2p/messages.ts";
-import { chainNames } from "../../p2p/topics.ts";
+import { toHex } from "../../core/hash.ts";
+import { verifyReference } from "../../crypto/ed25519.ts";
 import type { RpcClient } from "../../rpc/index.ts";
-import type { Manifest, NodeEntry } from "../../testnet/index.ts";
-import { ExperimentError } from "../errors.ts";
+import type { NodeEntry } from "../../testnet/index.ts";
 import { pollUntil } from "./chain-view.ts";
 import { type CheckpointView, type PosStatusView, readPosStatus } from "./pos.ts";
-import { startHostile } from "./raw-peer.ts";
-
-/** The PoS genesis of a testnet: the signing domain and the parsed parameters. */
-export interface PosGenesisView {
-  domain: Hash;
-  params: PosParams;
-  genesisHash: Hash;
-}
-
-/** Reads the running testnet's genesis file, and its genesis hash from a node (the manifest's may predate the start). */
-export async function readPosGenesis(manifest: Manifest, node: RpcClient): Promise<PosGenesisView> {
-  const genesis = await readGenesisFile(manifest.genesisFile);
-  const info = await node.call<{ genesisHash: string }>("node_info");
-  return {
-    domain: genesisConfigHash(genesis),
-    params: parsePosParams(genesis.consensus.params),
-    genesisHash: fromHex(info.genesisHash, "genesisHash"),
-  };
-}
-
-/** The canonical blocks [from, to] of one node, fetched raw over blocks_by_range by a short-lived peer. */
-export async function fetchCanonicalBlocks(
-  genesisHash: Hash,
-  node: NodeEntry,
-  from: number,
-  to: number,
-): Promise<Block[]> {
-  if (node.multiaddr === undefined || node.peerId === undefined) {
-    throw new ExperimentError("EXPERIMENT_FAILED", `node ${node.index} has no p2p address yet`);
-  }
-  const names = chainNames(genesisHash);
-  const peer = await startHostile(names);
-  const out: Block[] = [];
-  try {
-    await peer.dial(node.multiaddr);
-    for (let h = from; h <= to; ) {
-      const count = Math.min(MAX_BLOCKS_PER_REQUEST, to - h + 1);
-      const got = await peer.request(
-        node.peerId,
-        names.blocksByRange,
-        encodeRangeRequest({ startHeight: h, count }),
-      );
-      if (got.length === 0) break;
-      for (const bytes of got) out.push(decodeBlock(bytes));
-      h += got.length;
-    }
-  } finally {
-    await peer.stop();
-  }
-  return out;
-}
+import { fetchPosBlocks, type PosChain, type RawPosBlock } from "./pos-chain.ts";
+import { expectedEffective } from "./pos-equivocation.ts";
 
 /** An attestation found in a block of one chain. */
 export interface FoundVote {
@@ -84,13 +28,10 @@ export interface FoundVote {
   height: number;
 }
 
-/** Every attestation included in `blocks` (decoded with the node's body codec). */
-export function votesIn(blocks: readonly Block[], params: PosParams): FoundVote[] {
+/** Every attestation included in `blocks`. */
+export function votesIn(blocks: readonly RawPosBlock[]): FoundVote[] {
   return blocks.flatMap((b) =>
-    decodePosBody(b.engineBody, params).attestations.map((attestation) => ({
-      attestation,
-      height: b.header.height,
-    })),
+    b.body.attestations.map((attestation) => ({ attestation, height: b.block.header.height })),
   );
 }
 
@@ -141,33 +82,6 @@ export function findSlashablePairs(
   return pairs.sort((x, y) => x.validatorIndex - y.validatorIndex);
 }
 
-/** The DER prefix of an ed25519 SubjectPublicKeyInfo (RFC 8410), before the 32 raw key bytes. */
-const ED25519_SPKI_PREFIX = Uint8Array.of(
-  0x30,
-  0x2a,
-  0x30,
-  0x05,
-  0x06,
-  0x03,
-  0x2b,
-  0x65,
-  0x70,
-  0x03,
-  0x21,
-  0x00,
-);
-
-/** An ed25519 signature checked with node:crypto alone. */
-export function verifyEd25519(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-  if (publicKey.length !== 32 || signature.length !== 64) return false;
-  const key = createPublicKey({
-    key: Buffer.concat([ED25519_SPKI_PREFIX, publicKey]),
-    format: "der",
-    type: "spki",
-  });
-  return verifySignature(null, message, key, signature);
-}
-
 /** The outcome of re-verifying the slashable pairs against the genesis validator keys. */
 export interface SlashableStake {
   /** Validators whose two votes both verified. */
@@ -179,10 +93,7 @@ export interface SlashableStake {
 }
 
 /** Re-verifies each pair's two signatures (signing root from the genesis domain) and sums the proven stake. */
-export function proveSlashableStake(
-  pairs: readonly SlashablePair[],
-  genesis: PosGenesisView,
-): SlashableStake {
+export function proveSlashableStake(pairs: readonly SlashablePair[], genesis: PosChain): SlashableStake {
   const validators = genesis.params.validators;
   const totalStake = validators.reduce((n, v) => n + v.stake, 0n);
   const proven: number[] = [];
@@ -193,7 +104,7 @@ export function proveSlashableStake(
     const ok =
       v !== undefined &&
       [p.a, p.b].every((x) =>
-        verifyEd25519(v.publicKey, attestationSigningRoot(genesis.domain, x.data), x.signature),
+        verifyReference(x.signature, attestationSigningRoot(genesis.domain, x.data), v.publicKey),
       );
     if (ok) {
       proven.push(p.validatorIndex);
@@ -238,13 +149,6 @@ export interface LeakExpectation {
   absentLoss: bigint;
 }
 
-/** The effective stake of a balance: whole increments, capped (staking.ts effectiveOf). */
-function effectiveStake(stake: bigint, params: PosParams): bigint {
-  const rounded = stake - (stake % params.effectiveIncrement);
-  if (rounded > params.maxEffectiveStake) return params.maxEffectiveStake;
-  return rounded;
-}
-
 interface ModelValidator {
   stake: bigint;
   effective: bigint;
@@ -276,7 +180,7 @@ export function expectLeak(
   const vs: ModelValidator[] = params.validators.map((g, i) => {
     return {
       stake: g.stake,
-      effective: effectiveStake(g.stake, params),
+      effective: expectedEffective(g.stake, params),
       score: 0,
       exitEpoch: far,
       present: present[i] === true,
@@ -340,7 +244,7 @@ export function expectLeak(
     }
     for (const v of vs) {
       if (v.stake + quarter < v.effective || v.effective + 5n * quarter < v.stake) {
-        v.effective = effectiveStake(v.stake, params);
+        v.effective = expectedEffective(v.stake, params);
       }
     }
   }
@@ -375,14 +279,13 @@ export async function commonHeight(a: RpcClient, b: RpcClient, upTo: number): Pr
 
 /** The votes included in one node's canonical blocks above `forkHeight`, up to its head. */
 export async function votesAbove(
-  genesis: PosGenesisView,
+  genesis: PosChain,
   node: NodeEntry,
   forkHeight: number,
   headHeight: number,
 ): Promise<FoundVote[]> {
   if (headHeight <= forkHeight) return [];
-  const blocks = await fetchCanonicalBlocks(genesis.genesisHash, node, forkHeight + 1, headHeight);
-  return votesIn(blocks, genesis.params);
+  return votesIn(await fetchPosBlocks(genesis, node, forkHeight + 1, headHeight));
 }
 
 /** What watchSides saw of one side: its last status and the clock epoch its finality first moved past the split. */

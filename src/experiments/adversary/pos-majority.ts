@@ -18,6 +18,7 @@ import { fromHex, toHex, ZERO_HASH } from "../../core/hash.ts";
 import type { RpcClient } from "../../rpc/index.ts";
 import { ExperimentError } from "../errors.ts";
 import type { ChartSpec } from "../report/chart.ts";
+import { coins } from "../report/units.ts";
 import type { TrialRecord } from "../scenario.ts";
 import { wilsonInterval } from "../stats/index.ts";
 import { canonicalBlocks, pollUntil, readHead } from "./chain-view.ts";
@@ -342,7 +343,6 @@ export function posMajorityCharts(
 }
 
 const yesNo = (b: unknown): string => (b === true ? "yes" : "no");
-const coins = (units: string): string => (Number(units) / 1e8).toFixed(2);
 
 /** One Markdown row per trial: the three outcomes with their measurements beside the theory. */
 export function posMajorityTable(records: readonly TrialRecord[]): string {

@@ -33,20 +33,17 @@ export interface PosStatusView {
   pendingEvidence: unknown[];
 }
 
-interface RawStatus {
-  slot: number;
-  epoch: number;
-  headHeight: number;
-  headHash: string;
-  headSlot: number;
-  justified: CheckpointView;
-  finalized: CheckpointView;
-  participation?: { previousEpoch: number; currentEpoch: number };
+/** consensus_status as JSON: amounts as decimal strings, the validator fields absent before a head state. */
+type RawStatus = Omit<
+  PosStatusView,
+  "participation" | "activeValidators" | "activeStake" | "slashed" | "pendingEvidence"
+> & {
+  participation?: PosStatusView["participation"];
   activeValidators?: number;
   activeStake?: string;
-  slashed?: { index: number; publicKey: string; stake: string; evidence: unknown[] }[];
+  slashed?: (Omit<SlashedView, "stake"> & { stake: string })[];
   pendingEvidence?: unknown[];
-}
+};
 
 /** The PoS consensus_status of the node behind `c`. */
 export async function readPosStatus(c: RpcClient): Promise<PosStatusView> {

@@ -1,5 +1,9 @@
 /** The comparison table: one row per measure, a PoW and a PoS cell, and what the row means. */
+
+import { coins } from "../report/units.ts";
 import type { SideMeasures } from "./measures.ts";
+
+export { coins };
 
 /** Where a cell's figure comes from. */
 export type Basis = "measured" | "theory" | "theory on measured" | "by construction";
@@ -18,18 +22,6 @@ export interface Row {
   pow: Cell;
   pos: Cell;
   meaning: string;
-}
-
-/** Base units per coin. */
-const COIN = 100_000_000n;
-
-/** Base units as coins, exact to the unit, trailing zeros trimmed. */
-export function coins(units: string | bigint): string {
-  const v = BigInt(units);
-  const sign = v < 0n ? "-" : "";
-  const a = v < 0n ? -v : v;
-  const frac = (a % COIN).toString().padStart(8, "0").replace(/0+$/, "");
-  return `${sign}${(a / COIN).toLocaleString("en-US")}${frac ? `.${frac}` : ""}`;
 }
 
 const num = (x: number, digits = 3): string =>

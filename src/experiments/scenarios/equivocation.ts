@@ -16,24 +16,26 @@ import type { RpcClient } from "../../rpc/index.ts";
 import { pollUntil } from "../adversary/chain-view.ts";
 import { readPosStatus, waitForFinalizedEpoch } from "../adversary/pos.ts";
 import {
+  fetchPosBlocks,
+  type PosChain,
+  type RawPosBlock,
+  readPosChain,
+  slotStart,
+} from "../adversary/pos-chain.ts";
+import {
   beneficiaryOf,
-  type ChainParams,
   coins,
   type EvidenceSeen,
   expectedCorrelationPenalty,
   expectedEffective,
   expectedSlash,
-  fetchPosBlocks,
   generatePosTestnet,
   HeadSampler,
   type PosPlan,
   posShapeParams,
-  type RawPosBlock,
-  readChainParams,
   readEvidence,
   readPosShape,
   readValidator,
-  slotStart,
   startGenerated,
   ZERO_ADDRESS,
 } from "../adversary/pos-equivocation.ts";
@@ -131,7 +133,7 @@ export default defineScenario({
       predicted: { slashed: 1 },
       primary: "slashed",
     };
-    let params: ChainParams | undefined;
+    let params: PosChain | undefined;
 
     const trial = async (_p: PointSpec, _rng: unknown, index: number): Promise<TrialOutcome> => {
       const plan: PosPlan = {
@@ -153,7 +155,7 @@ export default defineScenario({
       let sampler: HeadSampler | undefined;
       try {
         const clients = await Promise.all(net.nodes.map((_, i) => net.client(i)));
-        const chain = await readChainParams(manifest, clients[0]!);
+        const chain = await readPosChain(manifest, clients[0]!);
         params = chain;
         const p = chain.params;
         const spe = p.slotsPerEpoch;

@@ -10,12 +10,12 @@
  * provably slashable.
  */
 import { readPosStatus } from "../adversary/index.ts";
+import { readPosChain } from "../adversary/pos-chain.ts";
 import {
   commonHeight,
   finalizedConflict,
   findSlashablePairs,
   proveSlashableStake,
-  readPosGenesis,
   votesAbove,
   watchSides,
 } from "../adversary/pos-fork.ts";
@@ -159,7 +159,7 @@ export default defineScenario({
             { client: clients[SIDE_B[0]!]!, finalized: stB.finalized },
           ));
         // The evidence: votes included in each side's blocks above the fork.
-        const genesis = await readPosGenesis(net.manifest, clients[0]!);
+        const genesis = await readPosChain(net.manifest, clients[0]!);
         const [headA, headB] = [stA.headHeight, stB.headHeight];
         const fork = await commonHeight(clients[SIDE_A[0]!]!, clients[SIDE_B[0]!]!, Math.min(headA, headB));
         const votesA = await votesAbove(genesis, net.nodes[SIDE_A[0]!]!, fork, headA);

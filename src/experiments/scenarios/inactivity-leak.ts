@@ -11,17 +11,18 @@
 import type { PosParams } from "../../consensus/pos/audit.ts";
 import type { RpcClient } from "../../rpc/index.ts";
 import { pollUntil, readPosStatus, waitForFinalizedEpoch } from "../adversary/index.ts";
+import { readPosChain } from "../adversary/pos-chain.ts";
 import {
   commonHeight,
   expectLeak,
   finalizedConflict,
   findSlashablePairs,
   knowsBlock,
-  readPosGenesis,
   sumStake,
   votesAbove,
   watchSides,
 } from "../adversary/pos-fork.ts";
+import { coins } from "../report/units.ts";
 import { defineScenario, type PointSpec, type TrialOutcome } from "../scenario.ts";
 import { posClockParams } from "./finality-attack.ts";
 import { processesParam } from "./options.ts";
@@ -157,7 +158,7 @@ export default defineScenario({
         const atSplit = await Promise.all(clients.map(readPosStatus));
         const splitEpoch = Math.max(...atSplit.map((x) => x.epoch));
         const finalizedAtSplit = Math.max(...atSplit.map((x) => x.finalized.epoch));
-        const genesis = await readPosGenesis(net.manifest, clients[0]!);
+        const genesis = await readPosChain(net.manifest, clients[0]!);
         chartGenesis ??= genesis.params;
         const indicesA = Array.from({ length: a }, (_, j) => j);
         const indicesB = Array.from({ length: n - a }, (_, j) => a + j);
@@ -344,7 +345,7 @@ export default defineScenario({
 
 /** One row per trial: epochs to finality and stake leaked on each side, measured against the leak formula. */
 function leakTable(rows: readonly Record<string, unknown>[]): string {
-  const c = (x: unknown) => (typeof x === "string" ? (Number(BigInt(x)) / 1e8).toFixed(2) : "-");
+  const c = (x: unknown) => (typeof x === "string" ? coins(x) : "-");
   const n = (x: unknown) => (typeof x === "number" ? String(x) : "-");
   return [
     "| p (side A) | A: epochs to finality again, measured / formula | B: measured / formula | absent stake lost on A's chain, measured / formula (coins) | on B's chain (coins) | conflicting finality without a slashable offence | nodes that stopped proposing after the heal |",

@@ -17,21 +17,18 @@ import { toHex } from "../../core/hash.ts";
 import type { RpcClient } from "../../rpc/index.ts";
 import { pollUntil, readHead, waitForSameHead } from "../adversary/chain-view.ts";
 import { readPosStatus, waitForFinalizedEpoch } from "../adversary/pos.ts";
+import { fetchPosBlocks, type PosChain, type RawPosBlock, readPosChain } from "../adversary/pos-chain.ts";
 import {
-  type ChainParams,
   coins,
   copyValidatorKeys,
   distinctVotes,
   expectedEffective,
   expectedSlash,
-  fetchPosBlocks,
   findSlashableVotes,
   generatePosTestnet,
   type PosPlan,
   posShapeParams,
   publishEvidence,
-  type RawPosBlock,
-  readChainParams,
   readEvidence,
   readHoldings,
   readPosShape,
@@ -140,7 +137,7 @@ export default defineScenario({
       predicted: { textbook: slashing ? 1 : 0 },
       primary: "textbook",
     }));
-    let chainParams: ChainParams | undefined;
+    let chainParams: PosChain | undefined;
 
     const trial = async (pt: PointSpec, _rng: unknown, index: number): Promise<TrialOutcome> => {
       const slashing = pt.coords.slashing === 1;
@@ -159,7 +156,7 @@ export default defineScenario({
       const net = await startGenerated(ctx, plan);
       try {
         const clients = await Promise.all(net.nodes.map((_, i) => net.client(i)));
-        const chain = await readChainParams(manifest, clients[0]!);
+        const chain = await readPosChain(manifest, clients[0]!);
         chainParams = chain;
         const p = chain.params;
         const epochMs = slotMs * p.slotsPerEpoch;
