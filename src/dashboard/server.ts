@@ -7,9 +7,10 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describeError } from "../core/errors.ts";
+import { createServer } from "../rpc/node-http.ts";
 import { type Controls, DashboardError, parseControl } from "./controls.ts";
 import type { ExperimentRuns } from "./experiments.ts";
 import { checkControl, checkOrigin, type Refusal, type RequestFacts, sameToken } from "./guard.ts";

@@ -138,6 +138,8 @@ export const CONFIG_KEYS = {
     max: 86_400_000,
   },
   "block.max_txs": { kind: "int", env: "CHAINLAB_BLOCK_MAX_TXS", default: 2000, min: 1, max: 20_000 },
+  /** Signature-verification worker threads; 0 = one per core (at most 8). */
+  "verify.threads": { kind: "int", env: "CHAINLAB_VERIFY_THREADS", default: 0, min: 0, max: 64 },
 } as const satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;

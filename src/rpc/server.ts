@@ -4,7 +4,7 @@
  * refuses a non-loopback address unless told otherwise. Every request passes the Host/Origin
  * guard first; connections, in-flight body bytes, header and body time are all capped.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { createAdmitter } from "./admission.ts";
@@ -18,6 +18,7 @@ import { createBodyBudget, type HttpReply, sendEmpty, sendJson, sendText } from 
 import { errorResponse, stringifyJson } from "./jsonrpc.ts";
 import { createMethodRegistry, type MethodDefinition, type MethodRegistry } from "./methods.ts";
 import type { NodeMetrics } from "./metrics.ts";
+import { createServer } from "./node-http.ts";
 import { createNonceStore, NONCE_MARGIN_MS, type NonceStoreOptions, nonceQuotaFor } from "./nonce-store.ts";
 import { createRateLimiter, type RateLimitOptions } from "./rate-limiter.ts";
 import { dispatchRpcBody } from "./rpc-dispatch.ts";

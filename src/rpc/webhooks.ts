@@ -90,7 +90,8 @@ export async function openWebhookService(
   const abort = new AbortController();
   const pending = new Set<Promise<boolean>>();
   const deliveryDeps = {
-    fetch: deps.fetch ?? fetch,
+    // Read the fetch global only when a hook fires: the getter loads undici (10+ MB of RSS).
+    fetch: deps.fetch ?? ((url: string | URL | Request, init?: RequestInit) => fetch(url, init)),
     sleep: deps.sleep ?? abortableSleep,
     clock: deps.clock,
     logger: log,

@@ -3,12 +3,22 @@
  * makes every node process load Node's type stripper and strip every module at start-up (about
  * 30 MB of RSS and a third of the start-up CPU per process); a compiled build skips both.
  *
+ * With esbuild installed (a devDependency) the build is one bundle of the node entry and its
+ * dependencies, whitespace- and syntax-minified with names kept (stack traces stay readable; a
+ * source map sits beside it for `--enable-source-maps`), plus one file per worker thread, all in
+ * one folder so the workers' `new URL("./worker.js", import.meta.url)` finds them. One bundle
+ * instead of ~270 modules saves a node about 7 MB of RSS (module sources, module records and the
+ * code of never-called functions). Packages with native addons or their own worker threads
+ * (classic-level, pino) stay external and load from node_modules. Without esbuild the build is
+ * tsc's per-module output, as before.
+ *
  * In a checkout the build lives in node_modules/.cache/chainlab-build, stamped with a hash of
- * every source file, the tsconfigs and the runtime version: a build whose stamp differs from the
- * sources is never used, it is rebuilt (about 2 s with the TypeScript 7 compiler), so a stale
- * build cannot shadow the sources. It is written to a temp dir and renamed into place, so
- * concurrent testnets never see half a build. Without a compiler (or if the build fails) the
- * nodes run the sources, as before. A packed install (no src/) runs its dist/ build directly.
+ * every source file, the tsconfigs, the builder and the runtime version: a build whose stamp
+ * differs from the sources is never used, it is rebuilt (under a second with esbuild, about 2 s
+ * with the TypeScript 7 compiler), so a stale build cannot shadow the sources. It is written to a
+ * temp dir and renamed into place, so concurrent testnets never see half a build. Without a
+ * compiler (or if the build fails) the nodes run the sources. A packed install (no src/) runs its
+ * dist/ build directly.
  */
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -25,6 +35,21 @@ const SIBLING_ENTRY = fileURLToPath(
 const ROOT = join(HERE, "..", "..");
 const CACHE = join(ROOT, "node_modules", ".cache", "chainlab-build");
 const TSC = join(ROOT, "node_modules", "typescript", "bin", "tsc");
+const ESBUILD = join(ROOT, "node_modules", "esbuild", "package.json");
+/** The entries of a bundle, by the file name the code that starts them looks for. */
+const BUNDLE_ENTRIES: Record<string, string> = {
+  "node-entry": "src/cli/node-entry.ts",
+  worker: "src/consensus/pow/miner/worker.ts",
+  "verify-worker": "src/crypto/verify-worker.ts",
+};
+/** Loaded from node_modules at run time: native addons, and pino's transport worker. */
+const BUNDLE_EXTERNAL = ["classic-level", "pino", "pino-pretty"];
+/** CommonJS dependencies inside an ES bundle call require(): give them one. */
+const BUNDLE_BANNER =
+  'import { createRequire as __chainlabRequire } from "node:module"; const require = __chainlabRequire(import.meta.url);';
+
+/** How a build is made: one esbuild bundle, or tsc's per-module output. */
+type Builder = { kind: "bundle"; version: string } | { kind: "tsc" };
 
 /** What the nodes will run: the entry file and whether it is compiled. */
 export interface NodeEntryFile {
@@ -44,9 +69,22 @@ async function sourceFiles(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-/** A hash of every source file, the tsconfigs and the runtime version. */
+async function chooseBuilder(): Promise<Builder | undefined> {
+  if (existsSync(ESBUILD)) {
+    const pkg = JSON.parse(await readFile(ESBUILD, "utf8")) as { version?: string };
+    return { kind: "bundle", version: String(pkg.version) };
+  }
+  return existsSync(TSC) ? { kind: "tsc" } : undefined;
+}
+
+/** A hash of every source file, the tsconfigs, the builder and the runtime version. */
 export async function sourceStamp(): Promise<string> {
-  const h = createHash("sha256").update(process.version);
+  const builder = await chooseBuilder();
+  const h = createHash("sha256")
+    .update(process.version)
+    .update(
+      builder === undefined ? "none" : builder.kind === "bundle" ? `esbuild ${builder.version}` : "tsc",
+    );
   const files = [
     ...(await sourceFiles(join(ROOT, "src"))),
     join(ROOT, "tsconfig.json"),
@@ -86,6 +124,61 @@ async function removeOldBuilds(keep: string): Promise<void> {
   }
 }
 
+/** tsc's per-module build into `out`; the compiler's output when it fails. */
+async function compile(out: string): Promise<string | undefined> {
+  const args = [
+    TSC,
+    "-p",
+    "tsconfig.build.json",
+    "--outDir",
+    out,
+    "--declaration",
+    "false",
+    "--sourceMap",
+    "false",
+  ];
+  const built = await run(process.execPath, args);
+  return built.code === 0 ? undefined : built.output;
+}
+
+/**
+ * The bundle into `out`: out/src/cli/{node-entry,worker,verify-worker}.js and a package.json that
+ * names the package (the version reader looks two folders up) and marks the files as ES modules.
+ */
+async function bundle(out: string): Promise<string | undefined> {
+  try {
+    const esbuild = await import("esbuild");
+    const result = await esbuild.build({
+      absWorkingDir: ROOT,
+      entryPoints: Object.entries(BUNDLE_ENTRIES).map(([name, file]) => ({ in: file, out: name })),
+      outdir: join(out, "src", "cli"),
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: `node${process.versions.node.split(".")[0]}`,
+      minifyWhitespace: true,
+      minifySyntax: true,
+      sourcemap: true,
+      external: BUNDLE_EXTERNAL,
+      banner: { js: BUNDLE_BANNER },
+      logLevel: "silent",
+    });
+    if (result.errors.length > 0) return result.errors[0]!.text;
+    const pkg = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8")) as {
+      name: string;
+      version: string;
+    };
+    await writeFile(
+      join(out, "package.json"),
+      JSON.stringify({ name: pkg.name, version: pkg.version, type: "module" }),
+    );
+    return undefined;
+  } catch (err) {
+    const errors = (err as { errors?: { text: string }[] }).errors;
+    return errors?.[0]?.text ?? (err instanceof Error ? err.message : String(err));
+  }
+}
+
 /**
  * The node entry for testnet processes: an up-to-date compiled build (made now if missing or
  * stale), else the sources. `progress` hears about a build.
@@ -94,7 +187,8 @@ export async function nodeEntryFile(progress: (m: string) => void = () => {}): P
   if (SIBLING_ENTRY.endsWith(".js")) return { file: SIBLING_ENTRY, compiled: true };
   const sources = { file: SIBLING_ENTRY, compiled: false };
   if (process.env.CHAINLAB_NODE_BUILD === "0") return { ...sources, reason: "CHAINLAB_NODE_BUILD=0" };
-  if (!existsSync(TSC)) return { ...sources, reason: "no TypeScript compiler in node_modules" };
+  const builder = await chooseBuilder();
+  if (builder === undefined) return { ...sources, reason: "neither esbuild nor tsc in node_modules" };
   const stamp = await sourceStamp();
   const dir = join(CACHE, stamp.slice(0, 16));
   const entry = join(dir, "src", "cli", "node-entry.js");
@@ -105,11 +199,10 @@ export async function nodeEntryFile(progress: (m: string) => void = () => {}): P
   const tmp = `${dir}.tmp-${process.pid}`;
   await rm(tmp, { recursive: true, force: true });
   await mkdir(CACHE, { recursive: true });
-  const args = [TSC, "-p", "tsconfig.build.json", "--outDir", tmp, "--declaration", "false"];
-  const built = await run(process.execPath, [...args, "--sourceMap", "false"]);
-  if (built.code !== 0) {
+  const failure = builder.kind === "bundle" ? await bundle(tmp) : await compile(tmp);
+  if (failure !== undefined) {
     await rm(tmp, { recursive: true, force: true });
-    return { ...sources, reason: `the build failed: ${built.output.trim().split("\n")[0] ?? ""}` };
+    return { ...sources, reason: `the build failed: ${failure.trim().split("\n")[0] ?? ""}` };
   }
   await writeFile(join(tmp, "STAMP"), stamp);
   try {

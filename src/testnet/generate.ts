@@ -83,6 +83,10 @@ function tomlConfig(producer: Producer | undefined): string {
     "[block]",
     "max_txs = 5000",
     "",
+    "# One signature worker per node: the testnet's nodes share the machine's cores.",
+    "[verify]",
+    "threads = 1",
+    "",
     "[produce]",
   ];
   if (producer?.kind === "pow")

@@ -91,6 +91,7 @@ export async function runNode(opts: StartOptions): Promise<void> {
       waitForLockMs: 3000,
       maxBlockTxs: settings["block.max_txs"],
       mempool: mempoolOptions(settings),
+      ...(settings["verify.threads"] > 0 ? { verify: { threads: settings["verify.threads"] } } : {}),
       engineConfig: engineSection(settings, genesis.consensus.type),
       ...(beneficiary ? { produce: { beneficiary }, autoProduce: settings["produce.enabled"] } : {}),
     },

@@ -28,7 +28,7 @@ import {
 import { asertTarget, compactToTarget, targetToCompact, workForTarget } from "./difficulty.ts";
 import { PowForkChoice } from "./fork-choice.ts";
 import { decodePowFields, encodePowFields, type PowFields } from "./layout.ts";
-import { createPoolSealer } from "./miner/pool-sealer.ts";
+import { createMinerSealer } from "./miner/pool-sealer.ts";
 import { parsePowNodeOptions } from "./node-options.ts";
 import { blockReward, type PowParams, parsePowParams } from "./params.ts";
 import { PowProducer } from "./producer.ts";
@@ -72,7 +72,7 @@ export class PowEngine implements ConsensusEngine {
     this.params = parsePowParams(genesis.consensus.params);
     this.powLimit = compactToTarget(this.params.powLimitBits)!;
     this.marginBlocks = options.sideBranchMarginBlocks ?? DEFAULT_SIDE_BRANCH_MARGIN_BLOCKS;
-    this.createSealer = options.createSealer ?? ((o) => createPoolSealer(parsePowNodeOptions(o.engine)));
+    this.createSealer = options.createSealer ?? ((o) => createMinerSealer(parsePowNodeOptions(o.engine)));
   }
 
   genesisFields(): Uint8Array {

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -16,14 +17,26 @@ describe("the compiled node build of testnet processes", () => {
     expect(entry.compiled).toBe(true);
     expect(entry.file.endsWith(join("src", "cli", "node-entry.js"))).toBe(true);
     expect(existsSync(entry.file)).toBe(true);
-    // The workers a node starts are compiled too.
-    const src = dirname(dirname(entry.file));
-    expect(existsSync(join(src, "crypto", "verify-worker.js"))).toBe(true);
-    expect(existsSync(join(src, "consensus", "pow", "miner", "worker.js"))).toBe(true);
+    // One bundle (esbuild is a devDependency): the workers a node starts sit beside the entry,
+    // where the pools' `new URL("./worker.js", import.meta.url)` looks for them.
+    const cli = dirname(entry.file);
+    expect(existsSync(join(cli, "verify-worker.js"))).toBe(true);
+    expect(existsSync(join(cli, "worker.js"))).toBe(true);
+    const src = dirname(cli);
+    const pkg = JSON.parse(readFileSync(join(dirname(src), "package.json"), "utf8"));
+    expect(pkg).toMatchObject({ name: "chainlab", type: "module" });
     const stampFile = join(dirname(src), "STAMP");
     expect(readFileSync(stampFile, "utf8")).toBe(await sourceStamp());
     const again = await nodeEntryFile();
     expect(again).toEqual(entry);
+  });
+
+  it("the built entry runs on its own: `--help` lists the node commands", async () => {
+    delete process.env.CHAINLAB_NODE_BUILD;
+    const entry = await nodeEntryFile();
+    const out = execFileSync(process.execPath, [entry.file, "--help"], { encoding: "utf8" });
+    expect(out).toMatch(/^Usage: chainlab node/);
+    expect(out).toContain("start");
   });
 
   it("runs the sources when CHAINLAB_NODE_BUILD=0, and says why", async () => {

@@ -5,6 +5,7 @@
  * the PoW header layout only.
  */
 export { MinerError, type MinerErrorCode } from "./errors.ts";
+export { createInlineSealer, INLINE_MAX_HASHRATE, type InlineSealerOptions } from "./inline-sealer.ts";
 export {
   createPowKernel,
   type KernelOptions,
@@ -19,5 +20,5 @@ export {
   type MinerPool,
   type MinerPoolOptions,
 } from "./pool.ts";
-export { createPoolSealer } from "./pool-sealer.ts";
+export { createMinerSealer, createPoolSealer, minesInline } from "./pool-sealer.ts";
 export { compress, type HeaderTemplate, splitHeader } from "./sha256.ts";

@@ -1,0 +1,168 @@
+/**
+ * The SIMD kernel on the calling thread, for throttled miners. A testnet miner hashing 100k/s
+ * needs about 1.5% of a core; a worker thread for it costs 17-18 MB of RSS (a V8 isolate and a
+ * Node environment), a fifth of a node. This sealer hashes in slices of at most SLICE_MS and
+ * sleeps on a timer until the rate allows the next slice, so the event loop is never held for
+ * longer than one slice and an idle node holds no extra thread.
+ *
+ * A new `seal` or an abort wakes the sleeping search at once; the old search resolves null and a
+ * stale solution is never returned. Every solution is re-hashed with node:crypto before it is
+ * handed back (as the worker pool does), so a kernel bug cannot produce an invalid block.
+ */
+import { sha256 } from "../../../core/hash.ts";
+import { EXTRA_NONCE_OFFSET, NONCE_OFFSET, NONCE_WORD, POW_HEADER_SIZE } from "../layout.ts";
+import type { Sealer } from "../sealer.ts";
+import { MinerError } from "./errors.ts";
+import { createHashrateMeter } from "./hashrate.ts";
+import { createPowKernel, targetToWords } from "./kernel.ts";
+import { ctlCounter, ctlLength } from "./protocol.ts";
+import { splitHeader } from "./sha256.ts";
+
+/** Throttled miners at or below this many hashes/s run on the calling thread (a few % of a core). */
+export const INLINE_MAX_HASHRATE = 1_000_000;
+/** The longest the kernel holds the event loop in one go. */
+const SLICE_MS = 2;
+/** A search that fell this far behind its schedule restarts it instead of bursting. */
+const MAX_BEHIND_MS = 1000;
+
+/** Options of an inline sealer. */
+export interface InlineSealerOptions {
+  /** hashes/s, in (0, INLINE_MAX_HASHRATE] */
+  hashrate: number;
+  /** false forces the scalar kernel (tests); default SIMD when the runtime has it */
+  simd?: boolean;
+  /** nonces per extraNonce, a multiple of 8; default 2^32 (tests shrink it to exercise rolling) */
+  nonceSpan?: number;
+}
+
+const MAX_TARGET = (1n << 256n) - 1n;
+
+function hashToBigInt(hash: Uint8Array): bigint {
+  let v = 0n;
+  for (const b of hash) v = (v << 8n) | BigInt(b);
+  return v;
+}
+
+/** A Sealer that mines on the calling thread at a fixed rate; a new `seal` preempts the previous one. */
+export function createInlineSealer(options: InlineSealerOptions): Sealer {
+  const { hashrate } = options;
+  const nonceSpan = options.nonceSpan ?? 2 ** 32;
+  if (!(hashrate > 0 && hashrate <= INLINE_MAX_HASHRATE)) {
+    throw new MinerError("MINER_BAD_OPTIONS", `inline hashrate must be in (0, ${INLINE_MAX_HASHRATE}]`, {
+      got: hashrate,
+    });
+  }
+  if (!Number.isInteger(nonceSpan) || nonceSpan < 8 || nonceSpan > 2 ** 32 || nonceSpan % 8 !== 0) {
+    throw new MinerError("MINER_BAD_OPTIONS", "nonceSpan must be a multiple of 8 in [8, 2^32]", {
+      got: nonceSpan,
+    });
+  }
+  const kernel = createPowKernel(options.simd === undefined ? {} : { simd: options.simd });
+  const ctl = new Int32Array(ctlLength(1));
+  const meter = createHashrateMeter(ctl, 1);
+  const extraWord = (EXTRA_NONCE_OFFSET - 128) / 4;
+  // Hashes per slice: adapted so one slice takes about SLICE_MS, and never more than a quarter
+  // second of the rate (a slow rate still wakes a few times a second to see a new template).
+  const maxSlice = Math.max(8, Math.round(hashrate / 4 / 8) * 8);
+  let slice = Math.min(maxSlice, 4096);
+  let gen = 0;
+  let closed = false;
+  let wake: (() => void) | undefined;
+
+  const sleep = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        wake = undefined;
+        resolve();
+      }
+      wake = done;
+    });
+
+  const preempt = (): number => {
+    gen++;
+    wake?.();
+    return gen;
+  };
+
+  return {
+    async seal(header, target, signal) {
+      if (closed) throw new MinerError("MINER_STOPPED", "sealer is closed");
+      if (header.length !== POW_HEADER_SIZE) {
+        throw new MinerError("MINER_BAD_JOB", "header has the wrong size", {
+          got: header.length,
+          expected: POW_HEADER_SIZE,
+        });
+      }
+      if (target < 0n || target > MAX_TARGET) {
+        throw new MinerError("MINER_BAD_JOB", "target out of range", { got: target.toString(16) });
+      }
+      const mine = preempt();
+      const live = (): boolean => gen === mine && !signal.aborted;
+      const onAbort = (): void => {
+        if (gen === mine) wake?.();
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      try {
+        const sealed = header.slice();
+        const view = new DataView(sealed.buffer, sealed.byteOffset, sealed.byteLength);
+        const { midstate, block } = splitHeader(sealed);
+        const targetWords = targetToWords(target);
+        let t0 = performance.now();
+        let done = 0;
+        for (let extraNonce = view.getBigUint64(EXTRA_NONCE_OFFSET); live(); extraNonce++) {
+          block[extraWord] = Number((extraNonce >> 32n) & 0xffffffffn);
+          block[extraWord + 1] = Number(extraNonce & 0xffffffffn);
+          block[NONCE_WORD] = 0;
+          kernel.setTemplate(midstate, block, targetWords);
+          for (let nonce = 0; nonce < nonceSpan && live(); ) {
+            const count = Math.min(slice, nonceSpan - nonce);
+            const c0 = performance.now();
+            const found = kernel.search(nonce, count);
+            const hashes = kernel.lastHashes;
+            const now = performance.now();
+            Atomics.add(ctl, ctlCounter(0), hashes);
+            if (found >= 0) {
+              view.setBigUint64(EXTRA_NONCE_OFFSET, extraNonce);
+              view.setUint32(NONCE_OFFSET, found);
+              if (hashToBigInt(sha256(sealed)) > target) {
+                throw new MinerError("MINER_WORKER_FAILED", "kernel returned a hash above the target", {
+                  extraNonce: extraNonce.toString(),
+                  nonce: found,
+                });
+              }
+              return sealed;
+            }
+            nonce += count;
+            if (now > c0) {
+              const fit = Math.round((hashes * SLICE_MS) / (now - c0) / 8) * 8;
+              slice = Math.max(8, Math.min(maxSlice, fit, slice * 2));
+            }
+            done += hashes;
+            const due = t0 + (done * 1000) / hashrate;
+            if (due > now) await sleep(due - now);
+            else {
+              if (now - due > MAX_BEHIND_MS) {
+                t0 = now;
+                done = 0;
+              }
+              // Behind schedule: still let the event loop run between slices.
+              await new Promise<void>((resolve) => setImmediate(resolve));
+            }
+          }
+        }
+        return null;
+      } finally {
+        signal.removeEventListener("abort", onAbort);
+      }
+    },
+    hashrate: () => meter.rate(),
+    hashes: () => meter.total(),
+    async close() {
+      closed = true;
+      preempt();
+      meter.close();
+    },
+  };
+}
