@@ -1,9 +1,12 @@
 /**
  * The SIMD kernel on the calling thread, for throttled miners. A testnet miner hashing 100k/s
  * needs about 1.5% of a core; a worker thread for it costs 17-18 MB of RSS (a V8 isolate and a
- * Node environment), a fifth of a node. This sealer hashes in slices of at most SLICE_MS and
- * sleeps on a timer until the rate allows the next slice, so the event loop is never held for
- * longer than one slice and an idle node holds no extra thread.
+ * Node environment), a fifth of a node. This sealer hashes in slices of at most SLICE_MS (and at
+ * most a quarter second of the rate), then sleeps on a timer until the rate's schedule reaches
+ * the slice's end, or the hash that met the target: a block is revealed when a miner hashing at
+ * exactly the rate would have found it, so block times keep their exponential law (experiments
+ * measure races on them). The event loop is never held for longer than one slice, and an idle
+ * node holds no extra thread.
  *
  * A new `seal` or an abort wakes the sleeping search at once; the old search resolves null and a
  * stale solution is never returned. Every solution is re-hashed with node:crypto before it is
@@ -120,9 +123,32 @@ export function createInlineSealer(options: InlineSealerOptions): Sealer {
             const count = Math.min(slice, nonceSpan - nonce);
             const c0 = performance.now();
             const found = kernel.search(nonce, count);
-            const hashes = kernel.lastHashes;
-            const now = performance.now();
+            const c1 = performance.now();
+            if (c1 > c0) {
+              const fit = Math.round((kernel.lastHashes * SLICE_MS) / (c1 - c0) / 8) * 8;
+              slice = Math.max(8, Math.min(maxSlice, fit, slice * 2));
+            }
+            // The slice ran ahead of the rate: reveal what it found (or move on) only when the
+            // schedule reaches that hash, so blocks arrive as from a miner hashing at the rate.
+            const hashes = found >= 0 ? found - nonce + 1 : count;
+            const due = t0 + ((done + hashes) * 1000) / hashrate;
+            if (due > c1) await sleep(due - c1);
+            else {
+              if (c1 - due > MAX_BEHIND_MS) {
+                t0 = c1;
+                done = 0;
+              }
+              // Behind schedule: still let the event loop run between slices.
+              await new Promise<void>((resolve) => setImmediate(resolve));
+            }
+            if (!live()) {
+              // Preempted while it waited: only the hashes the schedule had reached were "done".
+              const reached = Math.floor(((performance.now() - t0) * hashrate) / 1000) - done;
+              Atomics.add(ctl, ctlCounter(0), Math.max(0, Math.min(hashes, reached)));
+              return null;
+            }
             Atomics.add(ctl, ctlCounter(0), hashes);
+            done += hashes;
             if (found >= 0) {
               view.setBigUint64(EXTRA_NONCE_OFFSET, extraNonce);
               view.setUint32(NONCE_OFFSET, found);
@@ -135,21 +161,6 @@ export function createInlineSealer(options: InlineSealerOptions): Sealer {
               return sealed;
             }
             nonce += count;
-            if (now > c0) {
-              const fit = Math.round((hashes * SLICE_MS) / (now - c0) / 8) * 8;
-              slice = Math.max(8, Math.min(maxSlice, fit, slice * 2));
-            }
-            done += hashes;
-            const due = t0 + (done * 1000) / hashrate;
-            if (due > now) await sleep(due - now);
-            else {
-              if (now - due > MAX_BEHIND_MS) {
-                t0 = now;
-                done = 0;
-              }
-              // Behind schedule: still let the event loop run between slices.
-              await new Promise<void>((resolve) => setImmediate(resolve));
-            }
           }
         }
         return null;

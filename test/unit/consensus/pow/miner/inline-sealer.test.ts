@@ -82,6 +82,21 @@ describe("inline sealer", () => {
     }
   });
 
+  it("reveals a solution no earlier than a miner hashing at the rate would reach it", async () => {
+    const rate = 100_000;
+    const sealer = start(rate);
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      const sealed = await sealer.seal(powHeader(Date.now(), 0n), 1n << 243n, never()); // ~8192 hashes
+      const elapsed = performance.now() - t0;
+      const view = new DataView(sealed!.buffer, sealed!.byteOffset);
+      expect(view.getBigUint64(EXTRA_NONCE_OFFSET)).toBe(0n);
+      const hashes = view.getUint32(NONCE_OFFSET) + 1; // nonces from 0, in order
+      // A kernel that burst ahead and returned at once would beat this bound by tens of ms.
+      expect(elapsed).toBeGreaterThanOrEqual((hashes * 1000) / rate - 2);
+    }
+  });
+
   it("a new seal preempts the running one, which resolves null; the result is the new template's", async () => {
     const sealer = start(100_000);
     const old = sealer.seal(powHeader(1), 0n, never());
