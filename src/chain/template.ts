@@ -11,7 +11,7 @@ import { type Block, HEADER_VERSION } from "../core/block.ts";
 import { ChainlabError } from "../core/errors.ts";
 import { bytesEqual } from "../core/hash.ts";
 import type { LtHash } from "../core/lthash.ts";
-import { merkleRoot } from "../core/merkle.ts";
+import { MerkleAccumulator } from "../core/merkle.ts";
 import { StateOverlay, type StateReader, updateLtHash } from "../core/state.ts";
 import { applyTx } from "../core/state-transition.ts";
 import { encodeTx, type Tx } from "../core/tx.ts";
@@ -43,7 +43,8 @@ interface Partial {
   /** The accumulator after the template's txs (before engine effects). */
   acc: LtHash;
   included: Tx[];
-  encoded: Uint8Array[];
+  /** The tx root's tree so far: each appended tx is hashed into it once. */
+  txTree: MerkleAccumulator;
   members: Set<Tx>;
   fees: bigint;
 }
@@ -68,7 +69,7 @@ export class TemplateBuilder {
         state: new StateOverlay(base.state),
         acc: base.acc.clone(),
         included: [],
-        encoded: [],
+        txTree: new MerkleAccumulator(),
         members: new Set(),
         fees: 0n,
       };
@@ -88,7 +89,7 @@ export class TemplateBuilder {
         throw err;
       }
       p.included.push(tx);
-      p.encoded.push(encodeTx(tx));
+      p.txTree.push(encodeTx(tx));
       p.members.add(tx);
     }
     const appended = batch.changes();
@@ -103,7 +104,7 @@ export class TemplateBuilder {
         version: HEADER_VERSION,
         height,
         parentHash: parent.hash,
-        txRoot: merkleRoot(p.encoded),
+        txRoot: p.txTree.root(),
         stateRoot: new Uint8Array(32),
         beneficiary: args.beneficiary,
         timestamp: args.timestamp,

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { concatBytes, type Hash, sha256, toHex, utf8 } from "../../../src/core/hash.ts";
-import { EMPTY_ROOT, merkleRoot } from "../../../src/core/merkle.ts";
+import { EMPTY_ROOT, MerkleAccumulator, merkleRoot } from "../../../src/core/merkle.ts";
 
 const leaf = (x: Uint8Array): Hash => sha256(Uint8Array.of(0), x);
 const node = (l: Hash, r: Hash): Hash => sha256(Uint8Array.of(1), l, r);
@@ -109,5 +109,36 @@ describe("merkleRoot distinguishes lists", () => {
       ),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe("MerkleAccumulator", () => {
+  it("after every push, its root is merkleRoot of the items so far (and the RFC 6962 reference)", () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 12 }), { maxLength: 70 }), (items) => {
+        const acc = new MerkleAccumulator();
+        expect(acc.root()).toEqual(EMPTY_ROOT);
+        for (let i = 0; i < items.length; i++) {
+          acc.push(items[i]!);
+          const prefix = items.slice(0, i + 1);
+          expect(acc.root()).toEqual(merkleRoot(prefix));
+          expect(acc.root()).toEqual(referenceRoot(prefix));
+        }
+        expect(acc.size).toBe(items.length);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("agrees at sizes around powers of two up to 1,100 items", () => {
+    const acc = new MerkleAccumulator();
+    const items: Uint8Array[] = [];
+    for (let n = 1; n <= 1100; n++) {
+      const item = utf8(`tx-${n}`);
+      items.push(item);
+      acc.push(item);
+      if ((n & (n - 1)) === 0 || ((n + 1) & n) === 0 || n % 97 === 0)
+        expect(acc.root()).toEqual(merkleRoot(items));
+    }
   });
 });
