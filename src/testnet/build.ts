@@ -57,6 +57,11 @@ export interface NodeEntryFile {
   compiled: boolean;
   /** Why the sources are run, when they are. */
   reason?: string;
+  /**
+   * Where the node processes keep V8's compiled code of the build (NODE_COMPILE_CACHE): a node
+   * after the first skips compiling the bundle, about 0.1 s of CPU each, and its RSS is the same.
+   */
+  compileCache?: string;
 }
 
 async function sourceFiles(dir: string): Promise<string[]> {
@@ -193,7 +198,7 @@ export async function nodeEntryFile(progress: (m: string) => void = () => {}): P
   const dir = join(CACHE, stamp.slice(0, 16));
   const entry = join(dir, "src", "cli", "node-entry.js");
   if (existsSync(join(dir, "STAMP")) && (await readFile(join(dir, "STAMP"), "utf8")) === stamp) {
-    return { file: entry, compiled: true };
+    return { file: entry, compiled: true, compileCache: join(dir, "compile-cache") };
   }
   progress("compiling the node build for the testnet's processes (once per source change) ...");
   const tmp = `${dir}.tmp-${process.pid}`;
@@ -212,5 +217,5 @@ export async function nodeEntryFile(progress: (m: string) => void = () => {}): P
     await rm(tmp, { recursive: true, force: true });
   }
   await removeOldBuilds(dir);
-  return { file: entry, compiled: true };
+  return { file: entry, compiled: true, compileCache: join(dir, "compile-cache") };
 }

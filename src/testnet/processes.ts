@@ -39,6 +39,7 @@ export async function spawnNode(
   genesisFile: string,
   bootstrap: string[],
   entry: string,
+  compileCache?: string,
 ): Promise<number> {
   await rm(`${node.dataDir}/node.json`, { force: true });
   const log = openSync(node.logFile, "a");
@@ -54,6 +55,9 @@ export async function spawnNode(
         // glibc gives each thread that mallocs an arena of its own; two are plenty for a node
         // (its main thread and at most one signature worker) and save 2-3 MB of RSS each.
         MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? "2",
+        ...(compileCache !== undefined && process.env.NODE_COMPILE_CACHE === undefined
+          ? { NODE_COMPILE_CACHE: compileCache }
+          : {}),
       },
     });
     child.unref();
