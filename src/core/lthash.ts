@@ -11,14 +11,21 @@ export const LTHASH_LANES = 1024;
 export const LTHASH_BYTES = LTHASH_LANES * 2;
 const DOMAIN = new TextEncoder().encode("chainlab/state/v1");
 
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
 /** The XOF expansion of one (key, value) state entry. */
 export function entryVector(key: Uint8Array, value: Uint8Array): Uint16Array {
-  const h = createHash("shake256", { outputLength: LTHASH_BYTES });
-  const len = new Uint8Array(2);
-  new DataView(len.buffer).setUint16(0, key.length);
-  h.update(DOMAIN).update(len).update(key).update(value);
-  const out = h.digest();
-  // Lanes are little-endian u16; copy into an aligned buffer.
+  // One update of DOMAIN || u16be(key length) || key || value (the same bytes as four updates).
+  const input = new Uint8Array(DOMAIN.length + 2 + key.length + value.length);
+  input.set(DOMAIN);
+  input[DOMAIN.length] = key.length >>> 8;
+  input[DOMAIN.length + 1] = key.length & 0xff;
+  input.set(key, DOMAIN.length + 2);
+  input.set(value, DOMAIN.length + 2 + key.length);
+  const out = createHash("shake256", { outputLength: LTHASH_BYTES }).update(input).digest();
+  // Lanes are little-endian u16: on a little-endian machine the digest's bytes are the lanes
+  // (a view, no copy, when the buffer is 2-aligned); otherwise each lane is assembled.
+  if (LITTLE_ENDIAN && out.byteOffset % 2 === 0) return new Uint16Array(out.buffer, out.byteOffset, LTHASH_LANES);
   const lanes = new Uint16Array(LTHASH_LANES);
   for (let i = 0; i < LTHASH_LANES; i++) lanes[i] = out[2 * i]! | (out[2 * i + 1]! << 8);
   return lanes;
