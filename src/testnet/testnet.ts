@@ -281,7 +281,8 @@ export class Testnet {
 
   /**
    * Connects the live nodes: a full mesh up to FULL_MESH_MAX_NODES nodes (each pair dialed once),
-   * so partitions of any shape stay connected inside; above, the sparse topology of dialTargets.
+   * so partitions of any shape stay connected inside; above, the sparse topology of dialTargets
+   * (on 16 nodes a full mesh's 120 handshakes were 5 s of the start-up).
    */
   async connectMesh(): Promise<void> {
     const up = this.nodes.filter((n) => n.multiaddr !== undefined && isAlive(n.pid));
