@@ -9,7 +9,7 @@
  * The in-run memory baseline is a second 4-node testnet whose processes run the TypeScript sources
  * with V8's default heap settings (CHAINLAB_NODE_BUILD=0, no CHAINLAB_NODE_V8_FLAGS), as before
  * issue 14 (--no-baseline skips it). The machine's load average is printed: the cores are shared.
- * With --profile DIR the load testnet's node processes run with --cpu-prof and the top functions
+ * With --profile DIR the load testnet's node processes run the sources with --cpu-prof and the top functions
  * by self time of node-0 are printed. --node-options passes V8/Node flags (NODE_OPTIONS) to every
  * node process of the run, e.g. "--max-old-space-size=128" to see how RSS responds.
  *
@@ -212,11 +212,20 @@ async function measureLoad(): Promise<LoadResult> {
   const saved = process.env.NODE_OPTIONS;
   const extra = [values["node-options"], profileDir ? `--cpu-prof --cpu-prof-dir=${profileDir}` : undefined];
   if (extra.some(Boolean)) process.env.NODE_OPTIONS = [saved, ...extra].filter(Boolean).join(" ");
+  // The build is one bundle: a profile of it could not tell our modules from npm's. A profiled
+  // run's nodes run the sources (their RSS is then not the figure to quote).
+  const savedBuild = process.env.CHAINLAB_NODE_BUILD;
+  if (profileDir) {
+    process.env.CHAINLAB_NODE_BUILD = "0";
+    say("  profiling: the node processes run the TypeScript sources, so the profile names modules");
+  }
   say(`load: 4 nodes (process), ${accounts} accounts, ${values.tps} tx/s for ${values.duration} s ...`);
   if (values["node-options"]) say(`  node processes run with NODE_OPTIONS ${values["node-options"]}`);
   const result = await withTestnet({ nodes: 4, accounts }, async (net) => {
     if (saved === undefined) delete process.env.NODE_OPTIONS;
     else process.env.NODE_OPTIONS = saved;
+    if (savedBuild === undefined) delete process.env.CHAINLAB_NODE_BUILD;
+    else process.env.CHAINLAB_NODE_BUILD = savedBuild;
     const pids = net.nodes.map((n) => n.pid!);
     const idleCpuShare = await cpuShareOver(pids, 3000);
     const loader0 = process.cpuUsage();
