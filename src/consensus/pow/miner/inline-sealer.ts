@@ -69,8 +69,16 @@ export function createInlineSealer(options: InlineSealerOptions): Sealer {
   // Hashes per slice: adapted so one slice takes about SLICE_MS, and never more than AHEAD_MS of
   // the rate: a new template discards the slice's hashes past the schedule, and templates change
   // up to 20 times a second under load (a 250 ms cap wasted 2-5x the nominal rate).
-  const maxSlice = Math.max(8, Math.round((hashrate * AHEAD_MS) / 1000 / 8) * 8);
-  let slice = Math.min(maxSlice, 4096);
+  // Behind schedule (a busy event loop), a slice may take the whole backlog, up to SLICE_MS.
+  const maxAhead = Math.max(8, Math.round((hashrate * AHEAD_MS) / 1000 / 8) * 8);
+  let cpuSlice = 4096;
+  // The rate's schedule: hashes `done` since `t0`. It runs on across templates (a busy node
+  // refreshes its template up to 20 times a second, and restarting the schedule on each lost
+  // the time its slices waited for the event loop: 100k/s fell to 2-20k/s under load); it
+  // restarts when a seal begins on an idle sealer, or after falling MAX_BEHIND_MS behind.
+  let t0 = 0;
+  let done = 0;
+  let sealing = 0;
   let gen = 0;
   let closed = false;
   let wake: (() => void) | undefined;
@@ -105,6 +113,11 @@ export function createInlineSealer(options: InlineSealerOptions): Sealer {
         throw new MinerError("MINER_BAD_JOB", "target out of range", { got: target.toString(16) });
       }
       const mine = preempt();
+      if (sealing === 0) {
+        t0 = performance.now();
+        done = 0;
+      }
+      sealing++;
       const live = (): boolean => gen === mine && !signal.aborted;
       const onAbort = (): void => {
         if (gen === mine) wake?.();
@@ -115,21 +128,20 @@ export function createInlineSealer(options: InlineSealerOptions): Sealer {
         const view = new DataView(sealed.buffer, sealed.byteOffset, sealed.byteLength);
         const { midstate, block } = splitHeader(sealed);
         const targetWords = targetToWords(target);
-        let t0 = performance.now();
-        let done = 0;
         for (let extraNonce = view.getBigUint64(EXTRA_NONCE_OFFSET); live(); extraNonce++) {
           block[extraWord] = Number((extraNonce >> 32n) & 0xffffffffn);
           block[extraWord + 1] = Number(extraNonce & 0xffffffffn);
           block[NONCE_WORD] = 0;
           kernel.setTemplate(midstate, block, targetWords);
           for (let nonce = 0; nonce < nonceSpan && live(); ) {
-            const count = Math.min(slice, nonceSpan - nonce);
             const c0 = performance.now();
+            const backlog = Math.ceil(((c0 - t0) * hashrate) / 1000) - done;
+            const count = Math.min(cpuSlice, Math.max(maxAhead, backlog), nonceSpan - nonce);
             const found = kernel.search(nonce, count);
             const c1 = performance.now();
             if (c1 > c0) {
               const fit = Math.round((kernel.lastHashes * SLICE_MS) / (c1 - c0) / 8) * 8;
-              slice = Math.max(8, Math.min(maxSlice, fit, slice * 2));
+              cpuSlice = Math.max(8, Math.min(fit, cpuSlice * 2));
             }
             // The slice ran ahead of the rate: reveal what it found (or move on) only when the
             // schedule reaches that hash, so blocks arrive as from a miner hashing at the rate.
@@ -147,7 +159,9 @@ export function createInlineSealer(options: InlineSealerOptions): Sealer {
             if (!live()) {
               // Preempted while it waited: only the hashes the schedule had reached were "done".
               const reached = Math.floor(((performance.now() - t0) * hashrate) / 1000) - done;
-              Atomics.add(ctl, ctlCounter(0), Math.max(0, Math.min(hashes, reached)));
+              const counted = Math.max(0, Math.min(hashes, reached));
+              Atomics.add(ctl, ctlCounter(0), counted);
+              done += counted;
               return null;
             }
             Atomics.add(ctl, ctlCounter(0), hashes);
@@ -168,6 +182,7 @@ export function createInlineSealer(options: InlineSealerOptions): Sealer {
         }
         return null;
       } finally {
+        sealing--;
         signal.removeEventListener("abort", onAbort);
       }
     },

@@ -151,6 +151,24 @@ describe("inline sealer", () => {
     expect(await job).toBeNull();
   });
 
+  it("keeps its rate across templates: preempted every 20 ms, it still hashes within 10% of the rate", async () => {
+    const rate = 200_000;
+    const sealer = start(rate);
+    let job = sealer.seal(powHeader(0), 0n, never());
+    await new Promise((r) => setTimeout(r, 300));
+    const [h0, t0] = [sealer.hashes!(), performance.now()];
+    for (let i = 1; i <= 75; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      const next = sealer.seal(powHeader(i), 0n, never());
+      expect(await job).toBeNull();
+      job = next;
+    }
+    const [h1, t1] = [sealer.hashes!(), performance.now()];
+    expect(Math.abs(((h1 - h0) * 1000) / (t1 - t0) / rate - 1)).toBeLessThan(0.1);
+    await sealer.close();
+    expect(await job).toBeNull();
+  });
+
   it("refuses bad options and bad jobs with typed errors, and seals nothing once closed", async () => {
     expect(() => createInlineSealer({ hashrate: 0 })).toThrow(MinerError);
     expect(() => createInlineSealer({ hashrate: INLINE_MAX_HASHRATE + 1 })).toThrow(/inline hashrate/);
