@@ -1,11 +1,5 @@
-import { randomBytes } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  EXTRA_NONCE_OFFSET,
-  encodePowFields,
-  NONCE_OFFSET,
-} from "../../../../../src/consensus/pow/layout.ts";
+import { EXTRA_NONCE_OFFSET, NONCE_OFFSET } from "../../../../../src/consensus/pow/layout.ts";
 import {
   createInlineSealer,
   INLINE_MAX_HASHRATE,
@@ -13,8 +7,8 @@ import {
   minesInline,
 } from "../../../../../src/consensus/pow/miner/index.ts";
 import type { Sealer } from "../../../../../src/consensus/pow/sealer.ts";
-import { encodeHeader } from "../../../../../src/core/block.ts";
 import { sha256 } from "../../../../../src/core/hash.ts";
+import { powHeader, workerThreadCount } from "./headers.ts";
 
 const sealers: Sealer[] = [];
 afterEach(async () => {
@@ -28,29 +22,6 @@ function start(hashrate: number, extra: { nonceSpan?: number; simd?: boolean } =
 }
 
 const toBigInt = (b: Uint8Array): bigint => BigInt(`0x${Buffer.from(b).toString("hex")}`);
-
-function powHeader(timestamp = Date.now(), extraNonce = 0n): Uint8Array {
-  return encodeHeader({
-    version: 1,
-    height: 7,
-    parentHash: randomBytes(32),
-    txRoot: randomBytes(32),
-    stateRoot: randomBytes(32),
-    beneficiary: randomBytes(20),
-    timestamp,
-    engine: encodePowFields({ bits: 0x1f00ffff, extraNonce, nonce: 0 }),
-  });
-}
-
-function workerThreadCount(): number {
-  return readdirSync("/proc/self/task").filter((t) => {
-    try {
-      return readFileSync(`/proc/self/task/${t}/comm`, "utf8").trim() === "WorkerThread";
-    } catch {
-      return false;
-    }
-  }).length;
-}
 
 const never = (): AbortSignal => new AbortController().signal;
 

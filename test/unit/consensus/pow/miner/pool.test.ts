@@ -1,9 +1,6 @@
-import { randomBytes } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   EXTRA_NONCE_OFFSET,
-  encodePowFields,
   NONCE_OFFSET,
   POW_HEADER_SIZE,
 } from "../../../../../src/consensus/pow/layout.ts";
@@ -16,6 +13,7 @@ import {
 import { workerExtraNonce } from "../../../../../src/consensus/pow/miner/protocol.ts";
 import { decodeHeader, encodeHeader } from "../../../../../src/core/block.ts";
 import { sha256 } from "../../../../../src/core/hash.ts";
+import { powHeader, workerThreadCount } from "./headers.ts";
 
 const pools: MinerPool[] = [];
 afterEach(async () => {
@@ -31,20 +29,6 @@ async function startPool(options: MinerPoolOptions): Promise<MinerPool> {
 
 const toBigInt = (b: Uint8Array): bigint => BigInt(`0x${Buffer.from(b).toString("hex")}`);
 
-/** A real encoded PoW header (random roots, given timestamp and extraNonce). */
-function powHeader(timestamp = Date.now(), extraNonce = 0n): Uint8Array {
-  return encodeHeader({
-    version: 1,
-    height: 42,
-    parentHash: randomBytes(32),
-    txRoot: randomBytes(32),
-    stateRoot: randomBytes(32),
-    beneficiary: randomBytes(20),
-    timestamp,
-    engine: encodePowFields({ bits: 0x1f00ffff, extraNonce, nonce: 0 }),
-  });
-}
-
 /** Waits for a condition by polling it, failing after `ms`. */
 async function waitFor(cond: () => boolean, ms: number): Promise<void> {
   const deadline = performance.now() + ms;
@@ -55,16 +39,6 @@ async function waitFor(cond: () => boolean, ms: number): Promise<void> {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function workerThreadCount(): number {
-  return readdirSync("/proc/self/task").filter((t) => {
-    try {
-      return readFileSync(`/proc/self/task/${t}/comm`, "utf8").trim() === "WorkerThread";
-    } catch {
-      return false; // the thread exited while we listed
-    }
-  }).length;
-}
 
 describe("miner pool", () => {
   it("mines a real header to an easy target; only nonce and extraNonce change", async () => {
