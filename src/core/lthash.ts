@@ -25,7 +25,8 @@ export function entryVector(key: Uint8Array, value: Uint8Array): Uint16Array {
   const out = createHash("shake256", { outputLength: LTHASH_BYTES }).update(input).digest();
   // Lanes are little-endian u16: on a little-endian machine the digest's bytes are the lanes
   // (a view, no copy, when the buffer is 2-aligned); otherwise each lane is assembled.
-  if (LITTLE_ENDIAN && out.byteOffset % 2 === 0) return new Uint16Array(out.buffer, out.byteOffset, LTHASH_LANES);
+  if (LITTLE_ENDIAN && out.byteOffset % 2 === 0)
+    return new Uint16Array(out.buffer, out.byteOffset, LTHASH_LANES);
   const lanes = new Uint16Array(LTHASH_LANES);
   for (let i = 0; i < LTHASH_LANES; i++) lanes[i] = out[2 * i]! | (out[2 * i + 1]! << 8);
   return lanes;
