@@ -13,8 +13,9 @@
  * handed back (as the worker pool does), so a kernel bug cannot produce an invalid block.
  */
 import { sha256 } from "../../../core/hash.ts";
-import { EXTRA_NONCE_OFFSET, NONCE_OFFSET, NONCE_WORD, POW_HEADER_SIZE } from "../layout.ts";
+import { EXTRA_NONCE_OFFSET, NONCE_OFFSET, NONCE_WORD } from "../layout.ts";
 import type { Sealer } from "../sealer.ts";
+import { checkJob, checkNonceSpan, hashToBigInt } from "./checks.ts";
 import { MinerError } from "./errors.ts";
 import { createHashrateMeter } from "./hashrate.ts";
 import { createPowKernel, targetToWords } from "./kernel.ts";
@@ -40,14 +41,6 @@ export interface InlineSealerOptions {
   nonceSpan?: number;
 }
 
-const MAX_TARGET = (1n << 256n) - 1n;
-
-function hashToBigInt(hash: Uint8Array): bigint {
-  let v = 0n;
-  for (const b of hash) v = (v << 8n) | BigInt(b);
-  return v;
-}
-
 /** A Sealer that mines on the calling thread at a fixed rate; a new `seal` preempts the previous one. */
 export function createInlineSealer(options: InlineSealerOptions): Sealer {
   const { hashrate } = options;
@@ -57,11 +50,7 @@ export function createInlineSealer(options: InlineSealerOptions): Sealer {
       got: hashrate,
     });
   }
-  if (!Number.isInteger(nonceSpan) || nonceSpan < 8 || nonceSpan > 2 ** 32 || nonceSpan % 8 !== 0) {
-    throw new MinerError("MINER_BAD_OPTIONS", "nonceSpan must be a multiple of 8 in [8, 2^32]", {
-      got: nonceSpan,
-    });
-  }
+  checkNonceSpan(nonceSpan);
   const kernel = createPowKernel(options.simd === undefined ? {} : { simd: options.simd });
   const ctl = new Int32Array(ctlLength(1));
   const meter = createHashrateMeter(ctl, 1);
@@ -103,15 +92,7 @@ export function createInlineSealer(options: InlineSealerOptions): Sealer {
   return {
     async seal(header, target, signal) {
       if (closed) throw new MinerError("MINER_STOPPED", "sealer is closed");
-      if (header.length !== POW_HEADER_SIZE) {
-        throw new MinerError("MINER_BAD_JOB", "header has the wrong size", {
-          got: header.length,
-          expected: POW_HEADER_SIZE,
-        });
-      }
-      if (target < 0n || target > MAX_TARGET) {
-        throw new MinerError("MINER_BAD_JOB", "target out of range", { got: target.toString(16) });
-      }
+      checkJob(header, target);
       const mine = preempt();
       if (sealing === 0) {
         t0 = performance.now();

@@ -7,7 +7,8 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { sha256 } from "../../../core/hash.ts";
-import { EXTRA_NONCE_OFFSET, NONCE_OFFSET, POW_HEADER_SIZE } from "../layout.ts";
+import { EXTRA_NONCE_OFFSET, NONCE_OFFSET } from "../layout.ts";
+import { checkJob, checkNonceSpan, hashToBigInt } from "./checks.ts";
 import { MinerError } from "./errors.ts";
 import { createHashrateMeter } from "./hashrate.ts";
 import { CTL_GEN, ctlLength, type JobMessage, type WorkerInit, type WorkerMessage } from "./protocol.ts";
@@ -60,8 +61,6 @@ interface ActiveJob {
   cleanup(): void;
 }
 
-const MAX_TARGET = (1n << 256n) - 1n;
-
 function checkOptions(threads: number, hashrate: number, nonceSpan: number): void {
   if (!Number.isInteger(threads) || threads < 1) {
     throw new MinerError("MINER_BAD_OPTIONS", "threads must be a positive integer", { got: threads });
@@ -69,29 +68,7 @@ function checkOptions(threads: number, hashrate: number, nonceSpan: number): voi
   if (!(hashrate >= 0 && Number.isFinite(hashrate))) {
     throw new MinerError("MINER_BAD_OPTIONS", "hashrate must be a finite number >= 0", { got: hashrate });
   }
-  if (!Number.isInteger(nonceSpan) || nonceSpan < 8 || nonceSpan > 2 ** 32 || nonceSpan % 8 !== 0) {
-    throw new MinerError("MINER_BAD_OPTIONS", "nonceSpan must be a multiple of 8 in [8, 2^32]", {
-      got: nonceSpan,
-    });
-  }
-}
-
-function checkJob(job: MineJob): void {
-  if (job.header.length !== POW_HEADER_SIZE) {
-    throw new MinerError("MINER_BAD_JOB", "header has the wrong size", {
-      got: job.header.length,
-      expected: POW_HEADER_SIZE,
-    });
-  }
-  if (job.target < 0n || job.target > MAX_TARGET) {
-    throw new MinerError("MINER_BAD_JOB", "target out of range", { got: job.target.toString(16) });
-  }
-}
-
-function hashToBigInt(hash: Uint8Array): bigint {
-  let v = 0n;
-  for (const b of hash) v = (v << 8n) | BigInt(b);
-  return v;
+  checkNonceSpan(nonceSpan);
 }
 
 /** Starts a pool of miner workers (they compile their kernels in the background; see `ready`). */
@@ -182,7 +159,7 @@ export function createMinerPool(options: MinerPoolOptions = {}): MinerPool {
       if (stopped) return Promise.reject(new MinerError("MINER_STOPPED", "miner pool is stopped"));
       if (failure) return Promise.reject(failure);
       try {
-        checkJob(job);
+        checkJob(job.header, job.target);
       } catch (err) {
         return Promise.reject(err);
       }
