@@ -185,6 +185,23 @@ async function bundle(out: string): Promise<string | undefined> {
 }
 
 /**
+ * Builds into `out` with `kind`; a bundle that fails (say esbuild's platform binary was not
+ * installed) falls back to tsc's per-module build when tsc is there. The first failure's text
+ * when nothing could be built. `bundler` is for tests.
+ */
+export async function buildInto(
+  out: string,
+  kind: Builder["kind"],
+  bundler: (out: string) => Promise<string | undefined> = bundle,
+): Promise<string | undefined> {
+  if (kind === "tsc") return compile(out);
+  const failure = await bundler(out);
+  if (failure === undefined || !existsSync(TSC)) return failure;
+  await rm(out, { recursive: true, force: true });
+  return (await compile(out)) === undefined ? undefined : failure;
+}
+
+/**
  * The node entry for testnet processes: an up-to-date compiled build (made now if missing or
  * stale), else the sources. `progress` hears about a build.
  */
@@ -204,7 +221,7 @@ export async function nodeEntryFile(progress: (m: string) => void = () => {}): P
   const tmp = `${dir}.tmp-${process.pid}`;
   await rm(tmp, { recursive: true, force: true });
   await mkdir(CACHE, { recursive: true });
-  const failure = builder.kind === "bundle" ? await bundle(tmp) : await compile(tmp);
+  const failure = await buildInto(tmp, builder.kind);
   if (failure !== undefined) {
     await rm(tmp, { recursive: true, force: true });
     return { ...sources, reason: `the build failed: ${failure.trim().split("\n")[0] ?? ""}` };

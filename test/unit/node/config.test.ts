@@ -64,6 +64,8 @@ describe("node configuration", () => {
     [{}, { CHAINLAB_RPC_PORT: "abc" }, "rpc.port", "CHAINLAB_RPC_PORT"],
     [{}, { CHAINLAB_PRODUCE: "maybe" }, "produce.enabled", "CHAINLAB_PRODUCE"],
     [{}, { CHAINLAB_LOG_LEVEL: "loud" }, "log.level", "CHAINLAB_LOG_LEVEL"],
+    [{}, { CHAINLAB_VERIFY_THREADS: "-1" }, "verify.threads", "CHAINLAB_VERIFY_THREADS"],
+    [{ "verify.threads": 65 }, {}, "verify.threads", "command line"],
     [{}, { CHAINLAB_BENEFICIARY: "clab1notanaddress" }, "produce.beneficiary", "CHAINLAB_BENEFICIARY"],
     [
       {},

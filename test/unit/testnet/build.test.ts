@@ -1,8 +1,9 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { nodeEntryFile, sourceStamp } from "../../../src/testnet/build.ts";
+import { buildInto, nodeEntryFile, sourceStamp } from "../../../src/testnet/build.ts";
 
 describe("the compiled node build of testnet processes", () => {
   const saved = process.env.CHAINLAB_NODE_BUILD;
@@ -37,6 +38,22 @@ describe("the compiled node build of testnet processes", () => {
     const out = execFileSync(process.execPath, [entry.file, "--help"], { encoding: "utf8" });
     expect(out).toMatch(/^Usage: chainlab node/);
     expect(out).toContain("start");
+  });
+
+  it("a bundle that fails falls back to tsc's per-module build, which runs", async () => {
+    // Inside the checkout's node_modules, as the real build is: its imports resolve from there.
+    await mkdir(join("node_modules", ".cache"), { recursive: true });
+    const out = await mkdtemp(join(process.cwd(), "node_modules", ".cache", "chainlab-build-test-"));
+    try {
+      const failure = await buildInto(out, "bundle", async () => "esbuild: no binary for this platform");
+      expect(failure).toBeUndefined();
+      const entry = join(out, "src", "cli", "node-entry.js");
+      expect(existsSync(join(out, "src", "crypto", "verify-worker.js"))).toBe(true);
+      const help = execFileSync(process.execPath, [entry, "--help"], { encoding: "utf8" });
+      expect(help).toMatch(/^Usage: chainlab node/);
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
   });
 
   it("runs the sources when CHAINLAB_NODE_BUILD=0, and says why", async () => {
