@@ -56,14 +56,22 @@ export async function pollUntil<T>(
 
 /** Waits until every client reports the same head hash (agreement means equal hashes). */
 export async function waitForSameHead(clients: readonly RpcClient[], timeoutMs: number): Promise<Head> {
-  return pollUntil(
-    "the nodes to agree on one head",
-    async () => {
-      const heads = await Promise.all(clients.map(readHead));
-      return heads.every((h) => h.hash === heads[0]!.hash) ? heads[0] : undefined;
-    },
-    timeoutMs,
-  );
+  let last: Head[] = [];
+  try {
+    return await pollUntil(
+      "the nodes to agree on one head",
+      async () => {
+        last = await Promise.all(clients.map(readHead));
+        return last.every((h) => h.hash === last[0]!.hash) ? last[0] : undefined;
+      },
+      timeoutMs,
+    );
+  } catch (err) {
+    if (!(err instanceof ExperimentError) || last.length === 0) throw err;
+    // Which heads stayed apart says whether it was a tie, a stalled sync or a lost connection.
+    const seen = last.map((h, i) => `[${i}] ${h.height} ${h.hash.slice(0, 12)}`).join(", ");
+    throw new ExperimentError(err.code, `${err.message} (last seen: ${seen})`);
+  }
 }
 
 /** Waits until every client has stored block `hash` (as its head, under it or on a side branch). */

@@ -17,9 +17,10 @@ import { toHex } from "../../core/hash.ts";
 import { verifyReference } from "../../crypto/ed25519.ts";
 import type { RpcClient } from "../../rpc/index.ts";
 import type { NodeEntry } from "../../testnet/index.ts";
+import { ExperimentError } from "../errors.ts";
 import { pollUntil } from "./chain-view.ts";
-import { type CheckpointView, type PosStatusView, readPosStatus } from "./pos.ts";
-import { fetchPosBlocks, type PosChain, type RawPosBlock } from "./pos-chain.ts";
+import { type CheckpointView, type PosStatusView, readPosStatus, waitForFinalizedEpoch } from "./pos.ts";
+import { fetchPosBlocks, type PosChain, type RawPosBlock, slotStart } from "./pos-chain.ts";
 import { expectedEffective } from "./pos-equivocation.ts";
 
 /** An attestation found in a block of one chain. */
@@ -319,4 +320,75 @@ export async function watchSides(
     timeoutMs,
     200,
   );
+}
+
+/** Where splitAtEpochStart put the partition. */
+export interface EpochSplit {
+  /** The first epoch whose votes each side saw only from its own validators. */
+  splitEpoch: number;
+  /** The highest finalized epoch once every node processed the transition into `splitEpoch`. */
+  finalizedAtSplit: number;
+  /** Boundaries tried: a partition that landed after the split epoch's first votes is lifted and retried. */
+  attempts: number;
+}
+
+/** What splitAtEpochStart needs of a testnet. */
+export interface Partitionable {
+  partition(groups: number[][]): Promise<void>;
+  heal(): Promise<void>;
+}
+
+/**
+ * Partitions the nodes into `groups` at an epoch's boundary, between the last slot's votes (a third
+ * into that slot) and the first slot's (a third into it), so every vote of the epoch before reached
+ * both sides and none of the split epoch crosses: the leak model starts from exactly that. A
+ * partition that lands too late on a loaded machine is lifted, the nodes finalize two more epochs
+ * together, and the next boundary is tried. The finalized epoch is read once every node's head is
+ * in the split epoch, after the transition that may still finalize an epoch on both sides.
+ */
+export async function splitAtEpochStart(
+  net: Partitionable,
+  chain: PosChain,
+  clients: readonly RpcClient[],
+  groups: number[][],
+  attempts = 5,
+): Promise<EpochSplit> {
+  const { slotMs, slotsPerEpoch } = chain.params;
+  const epochMs = slotMs * slotsPerEpoch;
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+  for (let attempt = 1; ; attempt++) {
+    const epoch = Math.floor((Date.now() - chain.genesisTime) / epochMs) + 1;
+    const boundary = slotStart(chain, epoch * slotsPerEpoch);
+    // Late enough for the last slot's votes to spread, early enough to be in place before the first slot's.
+    await sleep(boundary - Math.floor(slotMs / 6) - Date.now());
+    await net.partition(groups);
+    const landed = Date.now();
+    if (landed < boundary + Math.floor(slotMs / 3) - Math.floor(slotMs / 12)) {
+      const statuses = await pollUntil(
+        `every node's head in epoch ${epoch}`,
+        async () => {
+          const all = await Promise.all(clients.map(readPosStatus));
+          return all.every((s) => s.headSlot >= epoch * slotsPerEpoch) ? all : undefined;
+        },
+        4 * epochMs + 10_000,
+        20,
+      );
+      return {
+        splitEpoch: epoch,
+        finalizedAtSplit: Math.max(...statuses.map((s) => s.finalized.epoch)),
+        attempts: attempt,
+      };
+    }
+    if (attempt >= attempts) {
+      throw new ExperimentError(
+        "EXPERIMENT_FAILED",
+        `could not partition the nodes at an epoch's start in ${attempts} tries (the last landed ${landed - boundary} ms into epoch ${epoch})`,
+      );
+    }
+    await net.heal();
+    const finalized = Math.max(
+      ...(await Promise.all(clients.map(readPosStatus))).map((s) => s.finalized.epoch),
+    );
+    await waitForFinalizedEpoch(clients, finalized + 2, 12 * epochMs + 30_000);
+  }
 }

@@ -18,6 +18,7 @@ import {
   finalizedConflict,
   findSlashablePairs,
   knowsBlock,
+  splitAtEpochStart,
   sumStake,
   votesAbove,
   watchSides,
@@ -154,11 +155,9 @@ export default defineScenario({
         const ca = clients[SIDE_A[0]!]!;
         const cb = clients[SIDE_B[0]!]!;
         await waitForFinalizedEpoch(clients, 1, 30 * epochMs + 30_000);
-        await net.partition([SIDE_A, SIDE_B]);
-        const atSplit = await Promise.all(clients.map(readPosStatus));
-        const splitEpoch = Math.max(...atSplit.map((x) => x.epoch));
-        const finalizedAtSplit = Math.max(...atSplit.map((x) => x.finalized.epoch));
         const genesis = await readPosChain(net.manifest, clients[0]!);
+        const split = await splitAtEpochStart(net, genesis, clients, [SIDE_A, SIDE_B]);
+        const { splitEpoch, finalizedAtSplit } = split;
         chartGenesis ??= genesis.params;
         const indicesA = Array.from({ length: a }, (_, j) => j);
         const indicesB = Array.from({ length: n - a }, (_, j) => a + j);
@@ -255,6 +254,7 @@ export default defineScenario({
             shareA: a / n,
             splitEpoch,
             finalizedAtSplit,
+            splitAttempts: split.attempts,
             epochsToFinalityA: measuredA,
             epochsToFinalityB: measuredB,
             expectedEpochsA:
@@ -334,7 +334,7 @@ export default defineScenario({
     });
     ctx.note(
       [
-        `**Design.** ${n} validators of equal stake on 4 in-process nodes (side A: nodes 0, 1 with round(p × ${n}) validators; side B: nodes 2, 3 with the rest), slots of ${slotMs} ms, ${epochSlots}-slot epochs. A deliberately fast leak in genesis: inactivityPenaltyQuotient = ${quotient} (mainnet-like values are 2^24 and up; the formula is the same, only the time scale changes) and minEpochsToInactivityPenalty = ${minEpochs}; slashing on. After the first finalized epoch the sides are partitioned until both finalized again or for ${partitionEpochs} epochs, then healed and watched for ${healEpochs} epochs.`,
+        `**Design.** ${n} validators of equal stake on 4 in-process nodes (side A: nodes 0, 1 with round(p × ${n}) validators; side B: nodes 2, 3 with the rest), slots of ${slotMs} ms, ${epochSlots}-slot epochs. A deliberately fast leak in genesis: inactivityPenaltyQuotient = ${quotient} (mainnet-like values are 2^24 and up; the formula is the same, only the time scale changes) and minEpochsToInactivityPenalty = ${minEpochs}; slashing on. After the first finalized epoch the sides are partitioned at the next epoch's boundary (after the last slot's votes, before the first slot's; a partition that lands late is lifted and retried at a later boundary) until both finalized again or for ${partitionEpochs} epochs, then healed and watched for ${healEpochs} epochs.`,
         "**Measured.** The epochs from the split until a side's node reports a finalized epoch past the one at the split; the stake the validators absent from a side lost on that side's chain (pos_validator on a node of that side, against genesis); whether the two finalized checkpoints conflict (neither side knows the other's block) and the slashable pairs among the votes in both chains' blocks (expected: none, every validator voted on one side only). After the heal: per node, whose finalized chain it follows, how far its head advanced, how many blocks it proposed, and consensus_status.finalityConflict.",
         "**Expectation.** expectLeak iterates epoch.ts's integer rules from the genesis parameters: each absent validator's inactivity score grows by inactivityScoreBias per epoch (recovering by inactivityScoreRecoveryRate outside the leak), and while finality is more than minEpochsToInactivityPenalty epochs behind it loses effective × score / (bias × quotient) per epoch; effective stake follows with a quarter-increment hysteresis, and a validator at ejectionStake exits through the churn queue. The threshold epoch is the first with 3 × present effective ≥ 2 × active effective; justification then finalizes it two epochs later (finalizedByEpoch = threshold + 2, one more when an epoch's last votes are only included in the next). Present validators are taken to vote every epoch and their tiny attestation rewards are left out.",
         "**The known limit.** Each side leaks the other out on its own chain, so with a long enough partition both finalize conflicting checkpoints although no validator signed anything slashable: accountable safety does not cover the leak.",

@@ -183,16 +183,27 @@ describe("PoS slashing conditions, one at a time", { timeout: 120_000 }, () => {
     const x = vals[3]!;
     const e = peers[0]!.engine;
     const index = indexOfPublicKey(e.headState()!, x.publicKey)!;
-    const epochNow = (): number => Math.floor(e.clock.slotAt(Date.now()) / SPE);
-    // An epoch E whose previous epoch's vote can carry a justified source of epoch 1 or later.
+    // The scripted peer is connected first: the inner vote must reach the nodes within its epoch.
+    const attTopic = scopedName(peers[0]!.node.chain.genesisHash, ATTESTATIONS_TOPIC);
+    const evTopic = scopedName(peers[0]!.node.chain.genesisHash, EVIDENCE_TOPIC);
+    hostile = await startHostile(peers[0]!.p2p.names, localStatus(peers[0]!.node));
+    await hostile.dial(peers[0]!.p2p.multiaddrs()[0]!);
+    await hostile.subscribed(peers[0]!.p2p.peerId, attTopic);
+    await hostile.subscribed(peers[0]!.p2p.peerId, evTopic);
+    // An epoch E, in its first two slots, whose previous epoch's vote can carry a justified source
+    // of epoch 1 or later. The inner vote (target E - 1) is gossiped until E ends: two slots in, a
+    // loaded machine still has most of the epoch to deliver it.
     let epoch = 0;
     await waitFor(
-      "a justified source of epoch >= 1 in the current epoch",
+      "the start of an epoch with a justified source of epoch >= 1",
       () => {
-        epoch = epochNow();
+        const slot = e.clock.slotAt(Date.now());
+        epoch = Math.floor(slot / SPE);
         const head = peers[0]!.node.chain.head();
         return (
-          epoch >= 2 && e.attestationDataFor(e.attestationSlotOf(index, epoch - 1)!, head).source.epoch >= 1
+          slot % SPE <= 1 &&
+          epoch >= 2 &&
+          e.attestationDataFor(e.attestationSlotOf(index, epoch - 1)!, head).source.epoch >= 1
         );
       },
       (wake) => peers.map((p) => p.node.chain.onHeadChange(wake)),
@@ -213,12 +224,6 @@ describe("PoS slashing conditions, one at a time", { timeout: 120_000 }, () => {
     expect(outer.data.source.epoch).toBeLessThan(inner.data.source.epoch);
     expect(inner.data.target.epoch).toBeLessThan(outer.data.target.epoch);
 
-    const attTopic = scopedName(peers[0]!.node.chain.genesisHash, ATTESTATIONS_TOPIC);
-    const evTopic = scopedName(peers[0]!.node.chain.genesisHash, EVIDENCE_TOPIC);
-    hostile = await startHostile(peers[0]!.p2p.names, localStatus(peers[0]!.node));
-    await hostile.dial(peers[0]!.p2p.multiaddrs()[0]!);
-    await hostile.subscribed(peers[0]!.p2p.peerId, attTopic);
-    await hostile.subscribed(peers[0]!.p2p.peerId, evTopic);
     const pooled = (a: Attestation) => (): boolean =>
       peers.every((p) => p.engine.messages.attestations.has(a));
     await hostile.publish(attTopic, encodeAttestation(inner));
