@@ -70,6 +70,12 @@ export interface GossipRouterDeps {
   relayAction?: (topic: string, data: Uint8Array, from: string) => Promise<"relay" | "drop">;
   /** Told about every REJECT, to penalize and maybe ban the sender. */
   onInvalid(peer: string, reason: string): void;
+  /**
+   * True for a peer no connection may exist with (banned, or across a partition): its messages
+   * still in flight while the connection closes are ignored, so a partition holds from the moment
+   * it is set.
+   */
+  isBlocked?: (peer: string) => boolean;
   random?: () => number;
 }
 
@@ -165,7 +171,9 @@ export class GossipRouter {
     stats.count(stats.messagesIn, topic);
     let result: GossipValidation;
     const fault = this.faults.length > 0 ? this.faultFor(reg.name, from) : undefined;
-    if (data.length > reg.maxBytes) {
+    if (this.deps.isBlocked?.(from) === true) {
+      result = ignore("from_blocked_peer");
+    } else if (data.length > reg.maxBytes) {
       result = reject("MESSAGE_TOO_LARGE");
     } else if (fault?.dropProbability && this.random() < fault.dropProbability) {
       result = ignore("dropped_by_experiment");

@@ -18,7 +18,11 @@ import { mulberry32 } from "../helpers/prng.ts";
 const CHILD = fileURLToPath(new URL("./fixtures/crash-child.ts", import.meta.url));
 const KILLS = 50;
 
-/** Runs the child until it has imported `minImports` blocks past its start, then SIGKILLs it after a random delay. */
+/**
+ * Runs the child until it has imported its first block past its start, then kills it after a
+ * random delay, while it goes on importing: on a loaded machine a delay counted from "ready" could
+ * end before the first import, and the round would test nothing.
+ */
 function runAndKill(
   dataDir: string,
   delayMs: number,
@@ -38,7 +42,7 @@ function runAndKill(
         buffer = buffer.slice(nl + 1);
         const m = /^(ready|imported) (\d+)$/.exec(line);
         if (m) lastReported = Number(m[2]);
-        if (m?.[1] === "ready" && timer === undefined) {
+        if (m?.[1] === "imported" && timer === undefined) {
           timer = setTimeout(() => child.kill(signal), delayMs);
         }
         nl = buffer.indexOf("\n");
@@ -95,7 +99,8 @@ describe("graceful shutdown", () => {
         const { lastReported } = await runAndKill(dir.path, 30 + Math.floor(random() * 300), "SIGTERM");
         previous = await verifyConsistent(dir.path, Math.max(previous, lastReported));
       }
-      expect(previous).toBeGreaterThan(10);
+      // Every round imported at least one block before its signal, and kept it.
+      expect(previous).toBeGreaterThanOrEqual(10);
     } finally {
       await dir.cleanup();
     }
@@ -113,7 +118,7 @@ describe("crash recovery", () => {
         // Every head the child announced was durable before it was announced; the head never goes back.
         previous = await verifyConsistent(dir.path, Math.max(previous, lastReported));
       }
-      expect(previous).toBeGreaterThan(KILLS);
+      expect(previous).toBeGreaterThanOrEqual(KILLS);
       const node = await ChainlabNode.open(
         { dataDir: dir.path, genesis: easyGenesis(["alice", "bob", "carol", "dave"].map(actor)) },
         silentLogger(),

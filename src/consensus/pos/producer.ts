@@ -62,6 +62,8 @@ export class PosProducer implements BlockProducer {
   private lastAttested = -1;
   /** Signed and sent, refused by slashing protection, and duties that failed with an error. */
   readonly counts = { proposed: 0, attested: 0, refused: 0, failed: 0 };
+  /** The last duty that failed: its slot and the error's code and message. */
+  private lastFailure: { slot: number; code: string; message: string } | undefined;
   running = false;
 
   constructor(engine: PosEngine, ctx: ProducerContext, options: ProducerOptions) {
@@ -144,7 +146,9 @@ export class PosProducer implements BlockProducer {
       }
     } catch (err) {
       this.counts.failed++;
-      this.ctx.log.warn({ err: describeError(err), slot }, "validator duty failed");
+      const e = describeError(err);
+      this.lastFailure = { slot, ...e };
+      this.ctx.log.warn({ err: e, slot }, "validator duty failed");
     }
   }
 
@@ -299,7 +303,12 @@ export class PosProducer implements BlockProducer {
   }
 
   stats(): Record<string, unknown> {
-    return { validators: this.keys.length, ...this.counts, unsafeEquivocate: this.config.unsafeEquivocate };
+    return {
+      validators: this.keys.length,
+      ...this.counts,
+      lastFailure: this.lastFailure ?? null,
+      unsafeEquivocate: this.config.unsafeEquivocate,
+    };
   }
 }
 

@@ -190,14 +190,18 @@ export function predictLeak(
   return { steps, restoreEpochs: undefined, leakEpochs };
 }
 
-/** Where tx `id` sits on the canonical chain of the node behind `c` above `fromHeight`, if it does. */
+/**
+ * Where tx `id` sits on the canonical chain of the node behind `c` above `fromHeight` (and at most
+ * at `toHeight`), if it does.
+ */
 export async function findCanonicalTx(
   c: RpcClient,
   id: string,
   fromHeight: number,
+  toHeight = Number.POSITIVE_INFINITY,
 ): Promise<{ height: number; slot: number } | undefined> {
   const head = await readHead(c);
-  for (const b of await canonicalBlocks(c, fromHeight, head.height)) {
+  for (const b of await canonicalBlocks(c, fromHeight, Math.min(toHeight, head.height))) {
     if (b.txs.includes(id)) return { height: b.height, slot: (b as unknown as BlockEngine).engine.slot };
   }
   return undefined;

@@ -285,7 +285,12 @@ async function partitionPhase(t: TrialNet, W: number, horizon: number) {
   const healed = await waitForSameHead(t.all, 30 * epochMs + 30_000);
   const keptAttacker = await isCanonical(hon, heads.attacker);
   const keptHonest = await isCanonical(hon, heads.honest);
-  const atHeal = await findCanonicalTx(hon, tx.id, fork.height);
+  // Censored: the branch the fork choice kept lacks the transfer. Only blocks of the partition
+  // count: once the honest nodes reorg, it returns to their pools and the next block may include
+  // it, which the inclusion delay measures (on a loaded machine that block can come before the
+  // heads agree).
+  const branchTop = keptAttacker ? heads.attacker.height : keptHonest ? heads.honest.height : undefined;
+  const atHeal = await findCanonicalTx(hon, tx.id, fork.height, branchTop);
   // Re-injected into the honest pools: does it come back, and when?
   const later =
     atHeal ??

@@ -137,13 +137,14 @@ export async function mineBlocks(node: ChainlabNode, n: number): Promise<void> {
 
 /**
  * Resolves when `check()` holds, re-checking whenever `subscribe`'s callback fires; rejects after
- * `timeoutMs` with `label`.
+ * `timeoutMs` with `label` and what `detail()` says of the state then.
  */
 export function waitFor(
   label: string,
   check: () => boolean,
   subscribe: (wake: () => void) => (() => void) | (() => void)[],
   timeoutMs = 20_000,
+  detail?: () => string,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     if (check()) {
@@ -158,7 +159,10 @@ export function waitFor(
       else resolve();
     };
     const timer = setTimeout(
-      () => done(new Error(`timed out after ${timeoutMs} ms waiting for ${label}`)),
+      () =>
+        done(
+          new Error(`timed out after ${timeoutMs} ms waiting for ${label}${detail ? ` (${detail()})` : ""}`),
+        ),
       timeoutMs,
     );
     const wake = (): void => {

@@ -27,7 +27,8 @@ const SPE = 4;
 const finalized = (p: PosPeer) => p.node.chain.finalized();
 const headSlot = (p: PosPeer): number => p.engine.fields(p.node.chain.head().header).slot;
 const status = (p: PosPeer) => p.engine.status(p.node.chain.view, p.node.chain.forkChoice);
-const counts = (p: PosPeer) => status(p).validator as { proposed: number; failed: number };
+const counts = (p: PosPeer) =>
+  status(p).validator as { proposed: number; failed: number; lastFailure: unknown };
 const proposed = (p: PosPeer): number => counts(p).proposed;
 /** The share of the active effective stake that `indices` hold in `p`'s head state. */
 function shareOf(p: PosPeer, indices: readonly number[]): number {
@@ -82,6 +83,13 @@ describe("PoS conflicting finality after a leak", { timeout: 150_000 }, () => {
       () => peers.every((p) => headSlot(p) >= from + 3 * SPE),
       (wake) => peers.map((p) => p.node.chain.onHeadChange(wake)),
       60_000,
+      () =>
+        `from slot ${from}: ${peers
+          .map(
+            (p, i) =>
+              `node ${i} head slot ${headSlot(p)}, finalized ${finalized(p).epoch}, ${p.p2p.peerCount()} peers, last failure ${JSON.stringify(counts(p).lastFailure)}`,
+          )
+          .join("; ")}`,
     );
     for (const [side, fin, indices] of [
       [a, finA, [0, 1, 2, 3]],
@@ -98,7 +106,12 @@ describe("PoS conflicting finality after a leak", { timeout: 150_000 }, () => {
         expect(status(p).finalityConflict).toBeNull();
       }
       // No validator duty failed after the heal (before the fix every duty hit "no ancestor at slot N").
-      for (const p of side) expect(counts(p).failed).toBe(failedBefore[peers.indexOf(p)]);
+      for (const p of side) {
+        const c = counts(p);
+        expect(c.failed, `last failed duty: ${JSON.stringify(c.lastFailure)}`).toBe(
+          failedBefore[peers.indexOf(p)],
+        );
+      }
       // Where the side's validators still hold half the active stake on the chain its nodes follow,
       // they went on proposing (12 slots with none would be a 2^-12 chance). A side that took the
       // other's finalized branch may find its validators leaked out on it: then nothing is owed.

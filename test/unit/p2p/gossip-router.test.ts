@@ -25,7 +25,10 @@ function fakePubsub() {
   return { pubsub: pubsub as unknown as GossipSub, topicValidators, published };
 }
 
-async function setup(validate = (data: Uint8Array) => (data[0] === 0 ? reject("BAD") : accept())) {
+async function setup(
+  validate = (data: Uint8Array) => (data[0] === 0 ? reject("BAD") : accept()),
+  blocked = new Set<string>(),
+) {
   const stats = new P2PStats();
   const invalid: [string, string][] = [];
   let draw = 0.5;
@@ -34,6 +37,7 @@ async function setup(validate = (data: Uint8Array) => (data[0] === 0 ? reject("B
     log: silentLogger(),
     onInvalid: (peer, reason) => invalid.push([peer, reason]),
     random: () => draw,
+    isBlocked: (peer) => blocked.has(peer),
   });
   router.register("/t", { name: "t", maxBytes: 4, validate });
   const fake = fakePubsub();
@@ -56,6 +60,24 @@ describe("GossipRouter", () => {
       [peer.toString(), "BAD"],
       [peer.toString(), "MESSAGE_TOO_LARGE"],
     ]);
+  });
+
+  it("ignores what a blocked peer's closing connection still delivers, without validating or blaming", async () => {
+    const blocked = new Set<string>();
+    let validated = 0;
+    const { run, invalid, stats, peer } = await setup(() => {
+      validated++;
+      return accept();
+    }, blocked);
+    expect(await run(Uint8Array.of(1))).toBe("accept");
+    blocked.add(peer.toString());
+    expect(await run(Uint8Array.of(1))).toBe("ignore");
+    expect(await run(new Uint8Array(5))).toBe("ignore");
+    expect(validated).toBe(1);
+    expect(invalid).toEqual([]);
+    expect(stats.ignored).toEqual({ from_blocked_peer: 2 });
+    blocked.clear();
+    expect(await run(Uint8Array.of(1))).toBe("accept");
   });
 
   it("ignores (never rejects) when its validator throws", async () => {
