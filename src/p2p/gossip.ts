@@ -71,11 +71,12 @@ export interface GossipRouterDeps {
   /** Told about every REJECT, to penalize and maybe ban the sender. */
   onInvalid(peer: string, reason: string): void;
   /**
-   * True for a peer no connection may exist with (banned, or across a partition): its messages
-   * still in flight while the connection closes are ignored, so a partition holds from the moment
-   * it is set.
+   * True for a peer across an experiment's partition: its messages still in flight while the
+   * connection closes are ignored, so a partition holds from the moment it is set. (A banned
+   * peer's are still judged: ignoring marks a message seen, and an honest copy relayed later by
+   * another peer would then be dropped as a duplicate.)
    */
-  isBlocked?: (peer: string) => boolean;
+  isPartitioned?: (peer: string) => boolean;
   random?: () => number;
 }
 
@@ -171,8 +172,8 @@ export class GossipRouter {
     stats.count(stats.messagesIn, topic);
     let result: GossipValidation;
     const fault = this.faults.length > 0 ? this.faultFor(reg.name, from) : undefined;
-    if (this.deps.isBlocked?.(from) === true) {
-      result = ignore("from_blocked_peer");
+    if (this.deps.isPartitioned?.(from) === true) {
+      result = ignore("from_partitioned_peer");
     } else if (data.length > reg.maxBytes) {
       result = reject("MESSAGE_TOO_LARGE");
     } else if (fault?.dropProbability && this.random() < fault.dropProbability) {

@@ -74,7 +74,7 @@ export class P2PService {
       log: this.log,
       onInvalid: (peer, reason) => this.peerManager.recordInvalid(peer, reason),
       relayAction: (topic, data, from) => node.outbound.relayAction(topic, data, from),
-      isBlocked: (peer) => this.gate.isBlocked(peer),
+      isPartitioned: (peer) => this.gate.isPartitioned(peer),
     });
     this.topics = new ChainTopics(node);
     this.peerManager = new PeerManager({

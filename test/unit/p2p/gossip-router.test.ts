@@ -27,7 +27,7 @@ function fakePubsub() {
 
 async function setup(
   validate = (data: Uint8Array) => (data[0] === 0 ? reject("BAD") : accept()),
-  blocked = new Set<string>(),
+  partitioned = new Set<string>(),
 ) {
   const stats = new P2PStats();
   const invalid: [string, string][] = [];
@@ -37,7 +37,7 @@ async function setup(
     log: silentLogger(),
     onInvalid: (peer, reason) => invalid.push([peer, reason]),
     random: () => draw,
-    isBlocked: (peer) => blocked.has(peer),
+    isPartitioned: (peer) => partitioned.has(peer),
   });
   router.register("/t", { name: "t", maxBytes: 4, validate });
   const fake = fakePubsub();
@@ -62,7 +62,7 @@ describe("GossipRouter", () => {
     ]);
   });
 
-  it("ignores what a blocked peer's closing connection still delivers, without validating or blaming", async () => {
+  it("ignores what a partitioned peer's closing connection still delivers, without validating or blaming", async () => {
     const blocked = new Set<string>();
     let validated = 0;
     const { run, invalid, stats, peer } = await setup(() => {
@@ -75,7 +75,7 @@ describe("GossipRouter", () => {
     expect(await run(new Uint8Array(5))).toBe("ignore");
     expect(validated).toBe(1);
     expect(invalid).toEqual([]);
-    expect(stats.ignored).toEqual({ from_blocked_peer: 2 });
+    expect(stats.ignored).toEqual({ from_partitioned_peer: 2 });
     blocked.clear();
     expect(await run(Uint8Array.of(1))).toBe("accept");
   });
